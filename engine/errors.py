@@ -1,0 +1,55 @@
+"""The phronesis exception hierarchy.
+
+Every error a user can cause is a :class:`PhronesisError`; each subclass also inherits the
+matching builtin so callers may catch either (``except ValueError`` still works).
+Messages name the file and field, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+
+class PhronesisError(Exception):
+    """Base class of every error phronesis raises on purpose."""
+
+
+class InvalidProblem(PhronesisError, ValueError):
+    """A decision problem violates an invariant of the IR.
+
+    ``field`` is the dotted path of the offending part (``variables.rain.cpt``);
+    ``expected`` says what would have been valid.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.detail = message
+        super().__init__(f"{field}: {message}")
+
+
+class ScenarioError(PhronesisError, ValueError):
+    """A scenario file cannot be read or does not describe a valid problem."""
+
+    def __init__(self, source: str, field: str, message: str) -> None:
+        self.source = source
+        self.field = field
+        self.detail = message
+        where = f"{source}: {field}" if field else source
+        super().__init__(f"{where}: {message}")
+
+
+class EvidenceError(PhronesisError, ValueError):
+    """Evidence names an unknown variable or state, or has probability zero."""
+
+
+class PolicyError(PhronesisError, KeyError):
+    """A policy or decision rule is unknown."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class BackendUnavailable(PhronesisError, ImportError):
+    """A backend or optional dependency cannot be imported."""
+
+
+class InferenceError(PhronesisError, RuntimeError):
+    """Exact inference cannot answer a query (e.g. it would exceed the memory budget)."""

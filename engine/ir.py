@@ -1,0 +1,447 @@
+"""The intermediate representation (IR) of a decision problem.
+
+Everything downstream (backends, decision rules, verification) reads only these frozen
+dataclasses. Invariants are checked once, in :func:`engine.checks.check_problem`, when a
+:class:`DecisionProblem` is constructed; every violation raises
+:class:`~engine.errors.InvalidProblem` naming the field.
+
+Tables are stored flat, in row-major order over ``parents`` (in the order listed) and, for a
+CPT, the child last: entry ``[i_1, ..., i_k, j]`` is P(child = j | parent_1 = i_1, ...).
+The decision may be a parent of CPTs and utility tables; its "states" are its options.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+Modality = Literal["obligation", "prohibition", "permission"]
+TheoryKind = Literal["cardinal", "ordinal", "deontic"]
+NormHandling = Literal["ignore", "penalty", "constraint"]
+Formalism = Literal["deontological", "consequentialist", "virtue", "mixed"]
+
+MODALITIES: tuple[str, ...] = ("obligation", "prohibition", "permission")
+THEORY_KINDS: tuple[str, ...] = ("cardinal", "ordinal", "deontic")
+NORM_HANDLINGS: tuple[str, ...] = ("ignore", "penalty", "constraint")
+FORMALISMS: tuple[str, ...] = ("deontological", "consequentialist", "virtue", "mixed")
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """A chance variable with finitely many named states."""
+
+    name: str
+    states: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionNode:
+    """The (single) decision; choosing an option is the intervention do(decision = option)."""
+
+    name: str
+    options: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CPT:
+    """P(child | parents), flat row-major over ``parents`` then ``child``."""
+
+    child: str
+    parents: tuple[str, ...]
+    table: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ValueDimension:
+    """A value outcomes are scored on, with utility table U_v(parents).
+
+    ``parents`` may include the decision, so U_v(option, x) is expressible.
+    ``frameworks`` tags the value with the taxonomies that name it (e.g. "moral_foundations").
+    """
+
+    name: str
+    parents: tuple[str, ...]
+    table: tuple[float, ...]
+    description: str = ""
+    frameworks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """``variable`` takes one of ``states``; a condition is a conjunction of clauses."""
+
+    variable: str
+    states: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Norm:
+    """A deontic prescript about one option.
+
+    Violation semantics (choosing option ``a`` under evidence ``e``), with C the condition:
+
+    - prohibition of ``o``: violated iff a = o and C holds;
+    - obligation to ``o``: violated iff a != o and C holds;
+    - permission of ``o``: never violated; where C holds it defeats every *defeasible*
+      prohibition of ``o`` with a strictly lower ``priority``.
+
+    A norm is *hard* for a theory whose ``norm_handling`` is ``constraint``: an option whose
+    probability of violating it exceeds ``threshold`` is impermissible.
+    """
+
+    name: str
+    modality: Modality
+    option: str
+    condition: tuple[Clause, ...] = ()
+    weight: float = 1.0
+    priority: int = 0
+    defeasible: bool = False
+    threshold: float = 0.0
+    source: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Theory:
+    """A normative theory with the agent's credence in it.
+
+    Choiceworthiness (shared/DESIGN.md step 4)::
+
+        CW_T(a) = sum_v w_{T,v} EV_v(a) - [handling = penalty] sum_{n in N_T} weight_n P(viol_n | do(a), e)
+
+    ``norms`` is N_T, the norms the theory endorses; ``None`` means every norm of the problem.
+    """
+
+    name: str
+    kind: TheoryKind
+    credence: float
+    value_weights: tuple[tuple[str, float], ...] = ()
+    norm_handling: NormHandling = "ignore"
+    norms: tuple[str, ...] | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A stated in-context ethical policy.
+
+    ``principles`` orders the norms, values and theories the policy appeals to, most important
+    first; ``credences`` replaces the theories' credences while the policy is active (theories it
+    omits get credence 0). ``rule`` / ``normalisation`` optionally fix how theories aggregate.
+    """
+
+    name: str
+    formalism: Formalism
+    credences: tuple[tuple[str, float], ...]
+    principles: tuple[str, ...] = ()
+    rule: str | None = None
+    normalisation: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a problem came from; not part of its content hash."""
+
+    source: str = ""
+    format: str = ""
+    ontology_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BayesianNetwork:
+    """Chance variables and their CPTs: what inference backends evaluate.
+
+    A :class:`DecisionProblem` compiles to one (:meth:`DecisionProblem.network`) with the
+    decision as a root of uniform prior, so conditioning on it is the intervention do(option).
+
+    Examples
+    --------
+    >>> net = BayesianNetwork("coin", (Variable("c", ("h", "t")),), (CPT("c", (), (0.5, 0.5)),))
+    >>> BayesianNetwork.from_json(net.to_json()) == net
+    True
+    """
+
+    name: str
+    variables: tuple[Variable, ...]
+    cpts: tuple[CPT, ...]
+    description: str = ""
+    provenance: Provenance = Provenance()
+    content_hash: str = field(init=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        from engine.checks import check_network
+
+        check_network(self)
+        digest = hashlib.sha256(_canonical(network_dict(self)).encode()).hexdigest()
+        object.__setattr__(self, "content_hash", digest)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BayesianNetwork):
+            return NotImplemented
+        return self.content_hash == other.content_hash and self.provenance == other.provenance
+
+    def __hash__(self) -> int:
+        return hash(self.content_hash)
+
+    def states(self, name: str) -> tuple[str, ...]:
+        for variable in self.variables:
+            if variable.name == name:
+                return variable.states
+        raise KeyError(name)
+
+    def cpt(self, child: str) -> CPT:
+        return next(c for c in self.cpts if c.child == child)
+
+    def cpt_array(self, child: str) -> np.ndarray:
+        """The CPT of ``child`` shaped (|parent_1|, ..., |parent_k|, |child|)."""
+        cpt = self.cpt(child)
+        shape = tuple(len(self.states(p)) for p in (*cpt.parents, child))
+        return np.asarray(cpt.table, dtype=np.float64).reshape(shape)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = network_dict(self)
+        data["provenance"] = {**_provenance_dict(self.provenance), "content_hash": self.content_hash}
+        return data
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BayesianNetwork:
+        from engine.serialise import network_from_dict
+
+        return network_from_dict(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> BayesianNetwork:
+        return cls.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionProblem:
+    """A validated, hashed decision problem (shared/DESIGN.md, "engine/ir").
+
+    Examples
+    --------
+    >>> p = DecisionProblem(
+    ...     name="umbrella",
+    ...     variables=(Variable("rain", ("yes", "no")),),
+    ...     decision=DecisionNode("act", ("take", "leave")),
+    ...     cpts=(CPT("rain", (), (0.3, 0.7)),),
+    ...     values=(ValueDimension("comfort", ("act", "rain"), (1.0, 0.5, -2.0, 1.0)),),
+    ...     theories=(Theory("prudence", "cardinal", 1.0, (("comfort", 1.0),)),),
+    ... )
+    >>> DecisionProblem.from_json(p.to_json()) == p
+    True
+    """
+
+    name: str
+    variables: tuple[Variable, ...]
+    decision: DecisionNode
+    cpts: tuple[CPT, ...]
+    values: tuple[ValueDimension, ...] = ()
+    norms: tuple[Norm, ...] = ()
+    theories: tuple[Theory, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    description: str = ""
+    provenance: Provenance = Provenance()
+    content_hash: str = field(init=False, compare=False, default="")
+    _network: BayesianNetwork | None = field(init=False, compare=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        from engine.checks import check_problem
+
+        check_problem(self)
+        digest = hashlib.sha256(_canonical(content_dict(self)).encode()).hexdigest()
+        object.__setattr__(self, "content_hash", digest)
+
+    def network(self) -> BayesianNetwork:
+        """The chance part with the decision as a uniform root: P(X | D = a) = P(X | do(a))."""
+        if self._network is None:
+            decision = self.decision
+            root = Variable(decision.name, decision.options, decision.description)
+            uniform = CPT(decision.name, (), (1.0 / len(decision.options),) * len(decision.options))
+            net = BayesianNetwork(
+                self.name, (root, *self.variables), (uniform, *self.cpts), self.description,
+                self.provenance,
+            )
+            object.__setattr__(self, "_network", net)
+        return self._network
+
+    def __eq__(self, other: object) -> bool:
+        """Equal content (by SHA-256 content hash) and equal provenance."""
+        if not isinstance(other, DecisionProblem):
+            return NotImplemented
+        return self.content_hash == other.content_hash and self.provenance == other.provenance
+
+    def __hash__(self) -> int:
+        return hash(self.content_hash)
+
+    # -- lookups ---------------------------------------------------------------------------
+    def states(self, name: str) -> tuple[str, ...]:
+        """States of a chance variable, or options of the decision."""
+        if name == self.decision.name:
+            return self.decision.options
+        for variable in self.variables:
+            if variable.name == name:
+                return variable.states
+        raise KeyError(name)
+
+    def cpt(self, child: str) -> CPT:
+        return next(c for c in self.cpts if c.child == child)
+
+    def value(self, name: str) -> ValueDimension:
+        return next(v for v in self.values if v.name == name)
+
+    def norm(self, name: str) -> Norm:
+        return next(n for n in self.norms if n.name == name)
+
+    def theory(self, name: str) -> Theory:
+        return next(t for t in self.theories if t.name == name)
+
+    def policy(self, name: str) -> Policy:
+        for policy in self.policies:
+            if policy.name == name:
+                return policy
+        from engine.errors import PolicyError
+
+        known = ", ".join(p.name for p in self.policies) or "none"
+        raise PolicyError(f"problem {self.name!r} has no policy {name!r} (known: {known})")
+
+    def cpt_array(self, child: str) -> np.ndarray:
+        """The CPT of ``child`` shaped (|parent_1|, ..., |parent_k|, |child|)."""
+        cpt = self.cpt(child)
+        shape = tuple(len(self.states(p)) for p in (*cpt.parents, child))
+        return np.asarray(cpt.table, dtype=np.float64).reshape(shape)
+
+    def utility_array(self, value: str) -> np.ndarray:
+        """U_v shaped (|parent_1|, ..., |parent_k|)."""
+        dim = self.value(value)
+        shape = tuple(len(self.states(p)) for p in dim.parents)
+        return np.asarray(dim.table, dtype=np.float64).reshape(shape)
+
+    # -- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = content_dict(self)
+        data["provenance"] = {**_provenance_dict(self.provenance), "content_hash": self.content_hash}
+        return data
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DecisionProblem:
+        from engine.serialise import problem_from_dict
+
+        return problem_from_dict(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> DecisionProblem:
+        return cls.from_dict(json.loads(text))
+
+
+def content_dict(problem: DecisionProblem) -> dict[str, Any]:
+    """Everything that defines the problem's meaning, as plain JSON data (no provenance)."""
+    return {
+        "name": problem.name,
+        "description": problem.description,
+        "variables": [
+            {"name": v.name, "states": list(v.states), "description": v.description}
+            for v in problem.variables
+        ],
+        "decision": {
+            "name": problem.decision.name,
+            "options": list(problem.decision.options),
+            "description": problem.decision.description,
+        },
+        "cpts": [
+            {"child": c.child, "parents": list(c.parents), "table": list(c.table)}
+            for c in problem.cpts
+        ],
+        "values": [
+            {
+                "name": v.name,
+                "parents": list(v.parents),
+                "table": list(v.table),
+                "description": v.description,
+                "frameworks": list(v.frameworks),
+            }
+            for v in problem.values
+        ],
+        "norms": [
+            {
+                "name": n.name,
+                "modality": n.modality,
+                "option": n.option,
+                "condition": [
+                    {"variable": c.variable, "states": list(c.states)} for c in n.condition
+                ],
+                "weight": n.weight,
+                "priority": n.priority,
+                "defeasible": n.defeasible,
+                "threshold": n.threshold,
+                "source": n.source,
+                "description": n.description,
+            }
+            for n in problem.norms
+        ],
+        "theories": [
+            {
+                "name": t.name,
+                "kind": t.kind,
+                "credence": t.credence,
+                "value_weights": [[v, w] for v, w in t.value_weights],
+                "norm_handling": t.norm_handling,
+                "norms": None if t.norms is None else list(t.norms),
+                "description": t.description,
+            }
+            for t in problem.theories
+        ],
+        "policies": [
+            {
+                "name": p.name,
+                "formalism": p.formalism,
+                "credences": [[t, c] for t, c in p.credences],
+                "principles": list(p.principles),
+                "rule": p.rule,
+                "normalisation": p.normalisation,
+                "description": p.description,
+            }
+            for p in problem.policies
+        ],
+    }
+
+
+def network_dict(network: BayesianNetwork) -> dict[str, Any]:
+    """The content of a network as plain JSON data (no provenance)."""
+    return {
+        "name": network.name,
+        "description": network.description,
+        "variables": [
+            {"name": v.name, "states": list(v.states), "description": v.description}
+            for v in network.variables
+        ],
+        "cpts": [
+            {"child": c.child, "parents": list(c.parents), "table": list(c.table)}
+            for c in network.cpts
+        ],
+    }
+
+
+def _provenance_dict(provenance: Provenance) -> dict[str, str]:
+    return {
+        "source": provenance.source,
+        "format": provenance.format,
+        "ontology_version": provenance.ontology_version,
+    }
+
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)

@@ -1,0 +1,380 @@
+"""Scenario files (YAML or JSON) -> :class:`~engine.ir.DecisionProblem`.
+
+The file boundary is the only place pydantic is used: :class:`ScenarioModel` parses and
+type-checks the raw document, then :func:`to_problem` turns tables written per parent
+configuration into the IR's flat tables, whose constructor checks the remaining invariants.
+Every failure is a :class:`~engine.errors.ScenarioError` naming the file, the field and what was
+expected.
+
+Tables (CPT rows, utilities) are written either as a flat list in row-major order over the
+parents, or as a mapping from a parent configuration — ``"steal"``, or ``"steal, yes"`` for two
+parents, in the order listed under ``parents`` — to a row (a list, or a mapping state -> number).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from engine.errors import InvalidProblem, ScenarioError
+from engine.ir import (
+    CPT,
+    Clause,
+    DecisionNode,
+    DecisionProblem,
+    Norm,
+    Policy,
+    Provenance,
+    Theory,
+    ValueDimension,
+    Variable,
+)
+
+
+def _name(value: Any) -> Any:
+    """Names may be written as integers in YAML (states 0 / 1); booleans and floats are errors."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, found {value}")
+    return value
+
+
+Name = Annotated[str, BeforeValidator(_name), Field(min_length=1)]
+Number = Annotated[float, BeforeValidator(_finite)]
+Row = list[Number] | dict[Name, Number]
+Table = list[Number] | list[list[Number]] | dict[Name, Row | Number]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DecisionModel(_Strict):
+    name: Name
+    options: list[Name] = Field(min_length=1)
+    description: str = ""
+
+
+class VariableModel(_Strict):
+    name: Name
+    states: list[Name] = Field(min_length=1)
+    parents: list[Name] = []
+    cpt: Table
+    description: str = ""
+
+
+class ValueModel(_Strict):
+    name: Name
+    parents: list[Name] = []
+    utility: Table | Number
+    description: str = ""
+    frameworks: list[str] = []
+
+
+class NormModel(_Strict):
+    name: Name
+    modality: Literal["obligation", "prohibition", "permission"]
+    option: Name
+    condition: dict[Name, Name | list[Name]] = {}
+    weight: Number = 1.0
+    priority: int = 0
+    defeasible: bool = False
+    threshold: Number = 0.0
+    source: str = ""
+    description: str = ""
+
+
+class TheoryModel(_Strict):
+    name: Name
+    kind: Literal["cardinal", "ordinal", "deontic"]
+    credence: Number
+    value_weights: dict[Name, Number] = {}
+    norm_handling: Literal["ignore", "penalty", "constraint"] = "ignore"
+    norms: list[Name] | None = None
+    description: str = ""
+
+
+class PolicyModel(_Strict):
+    name: Name
+    formalism: Literal["deontological", "consequentialist", "virtue", "mixed"]
+    credences: dict[Name, Number]
+    principles: list[Name] = []
+    rule: str | None = None
+    normalisation: Literal["none", "range", "variance"] | None = None
+    description: str = ""
+
+
+class ScenarioModel(_Strict):
+    """A decision problem as written in a scenario file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="phronesis scenario")
+
+    name: Name
+    description: str = ""
+    decision: DecisionModel
+    variables: list[VariableModel] = []
+    values: list[ValueModel] = []
+    norms: list[NormModel] = []
+    theories: list[TheoryModel] = Field(min_length=1)
+    policies: list[PolicyModel] = []
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files."""
+    return ScenarioModel.model_json_schema()
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so states named yes / no / on / off stay strings."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def read_document(path: str | Path) -> dict[str, Any]:
+    """Read a YAML or JSON file into plain data, with a clear error if it is neither."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(source, "", f"cannot read file ({exc.strerror})") from None
+    try:
+        if Path(path).suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - SafeLoader subclass
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        kind = "JSON" if Path(path).suffix.lower() == ".json" else "YAML"
+        raise ScenarioError(source, "", f"not valid {kind}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            source, "", f"expected a mapping at the top level, found {type(data).__name__}"
+        )
+    return data
+
+
+def load_scenario(path: str | Path) -> DecisionProblem:
+    """Parse and validate a scenario file into a :class:`DecisionProblem`."""
+    return parse_scenario(read_document(path), source=str(path))
+
+
+def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> DecisionProblem:
+    """Validate scenario data (already read from a file) into a :class:`DecisionProblem`."""
+    try:
+        model = ScenarioModel.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ScenarioError(source, _location(error["loc"], data), _pydantic_message(error)) from None
+    fmt = "json" if source.endswith(".json") else "yaml"
+    try:
+        return to_problem(model, Provenance(source=source, format=fmt))
+    except InvalidProblem as exc:
+        raise ScenarioError(source, exc.field, exc.detail) from None
+
+
+def _location(loc: Sequence[Any], data: Any) -> str:
+    """Pydantic's location as ``variables[2](rain).cpt``, naming list items by their name."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int):
+            name = node[key].get("name") if isinstance(node, list) and isinstance(node[key], dict) else None
+            parts[-1] += f"[{key}]" + (f"({name})" if name else "")
+        elif key in {"list[...]", "dict[...]", "list[list[...]]", "float", "str", "constrained-str"}:
+            continue
+        else:
+            parts.append(str(key))
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ".".join(parts) or "<document>"
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    found = error.get("input")
+    if error["type"] == "extra_forbidden":
+        return "unknown field; check its spelling against `phronesis schema`"
+    if error["type"] == "missing":
+        return "required field is missing"
+    return f"{error['msg'].lower()} (found {found!r})"
+
+
+def to_problem(model: ScenarioModel, provenance: Provenance = Provenance()) -> DecisionProblem:
+    """Turn a parsed scenario into the IR (tables flattened, conditions normalised)."""
+    states: dict[str, tuple[str, ...]] = {model.decision.name: tuple(model.decision.options)}
+    for variable in model.variables:
+        states.setdefault(variable.name, tuple(variable.states))
+
+    cpts = []
+    for variable in model.variables:
+        where = f"variables.{variable.name}.cpt"
+        _known_parents(where, variable.parents, states)
+        cpts.append(
+            CPT(
+                variable.name,
+                tuple(variable.parents),
+                flatten_table(where, variable.cpt, variable.parents, states, tuple(variable.states)),
+            )
+        )
+    values = []
+    for value in model.values:
+        where = f"values.{value.name}.utility"
+        _known_parents(where, value.parents, states)
+        table = (
+            (float(value.utility),) * math.prod(len(states[p]) for p in value.parents)
+            if isinstance(value.utility, float)
+            else flatten_table(where, value.utility, value.parents, states, None)
+        )
+        values.append(
+            ValueDimension(
+                value.name, tuple(value.parents), table, value.description, tuple(value.frameworks)
+            )
+        )
+    return DecisionProblem(
+        name=model.name,
+        description=model.description,
+        variables=tuple(Variable(v.name, tuple(v.states), v.description) for v in model.variables),
+        decision=DecisionNode(
+            model.decision.name, tuple(model.decision.options), model.decision.description
+        ),
+        cpts=tuple(cpts),
+        values=tuple(values),
+        norms=tuple(
+            Norm(
+                name=n.name,
+                modality=n.modality,
+                option=n.option,
+                condition=tuple(
+                    Clause(var, (s,) if isinstance(s, str) else tuple(s))
+                    for var, s in n.condition.items()
+                ),
+                weight=n.weight,
+                priority=n.priority,
+                defeasible=n.defeasible,
+                threshold=n.threshold,
+                source=n.source,
+                description=n.description,
+            )
+            for n in model.norms
+        ),
+        theories=tuple(
+            Theory(
+                name=t.name,
+                kind=t.kind,
+                credence=t.credence,
+                value_weights=tuple(t.value_weights.items()),
+                norm_handling=t.norm_handling,
+                norms=None if t.norms is None else tuple(t.norms),
+                description=t.description,
+            )
+            for t in model.theories
+        ),
+        policies=tuple(
+            Policy(
+                name=p.name,
+                formalism=p.formalism,
+                credences=tuple(p.credences.items()),
+                principles=tuple(p.principles),
+                rule=p.rule,
+                normalisation=p.normalisation,
+                description=p.description,
+            )
+            for p in model.policies
+        ),
+        provenance=provenance,
+    )
+
+
+def _known_parents(where: str, parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> None:
+    for parent in parents:
+        if parent not in states:
+            raise InvalidProblem(
+                where.rsplit(".", 1)[0] + ".parents",
+                f"unknown parent {parent!r}; expected one of {sorted(states)}",
+            )
+
+
+def flatten_table(
+    where: str,
+    table: Any,
+    parents: Sequence[str],
+    states: dict[str, tuple[str, ...]],
+    child_states: tuple[str, ...] | None,
+) -> tuple[float, ...]:
+    """Flatten a CPT (``child_states`` given) or utility table (``None``) to row-major order."""
+    configurations = list(itertools.product(*(states[p] for p in parents)))
+    width = 1 if child_states is None else len(child_states)
+    if isinstance(table, list):
+        if table and isinstance(table[0], list):
+            for i, row in enumerate(table):
+                if len(row) != width:
+                    raise InvalidProblem(
+                        f"{where}[{i}]", f"expected a row of {width} entries, found {len(row)}"
+                    )
+            table = [x for row in table for x in row]
+        return tuple(float(x) for x in table)
+    if not parents:
+        if child_states is None:
+            raise InvalidProblem(where, "a utility without parents is a single number")
+        return _row(where, table, child_states)
+    rows: dict[tuple[str, ...], tuple[float, ...]] = {}
+    for key, row in table.items():
+        configuration = tuple(part.strip() for part in str(key).split(","))
+        if configuration not in set(configurations):
+            expected = ", ".join(parents)
+            raise InvalidProblem(
+                where,
+                f"row key {key!r} is not a configuration of ({expected}); "
+                f"expected keys like {', '.join(configurations[0])!r}",
+            )
+        if child_states is None:
+            if not isinstance(row, float):
+                raise InvalidProblem(f"{where}[{key}]", f"expected a number, found {row!r}")
+            rows[configuration] = (row,)
+        else:
+            rows[configuration] = _row(f"{where}[{key}]", row, child_states)
+    missing = [c for c in configurations if c not in rows]
+    if missing:
+        given = ", ".join(f"{p}={s}" for p, s in zip(parents, missing[0], strict=True))
+        raise InvalidProblem(where, f"no row for ({given}); every parent configuration needs one")
+    return tuple(x for c in configurations for x in rows[c])
+
+
+def _row(where: str, row: Any, child_states: tuple[str, ...]) -> tuple[float, ...]:
+    if isinstance(row, float):
+        raise InvalidProblem(where, f"expected a row of {len(child_states)} probabilities, found {row}")
+    if isinstance(row, list):
+        if len(row) != len(child_states):
+            raise InvalidProblem(
+                where,
+                f"expected {len(child_states)} probabilities (one per state of "
+                f"{list(child_states)}), found {len(row)}",
+            )
+        return tuple(float(x) for x in row)
+    unknown = [s for s in row if s not in child_states]
+    if unknown:
+        raise InvalidProblem(
+            where, f"unknown state {unknown[0]!r}; expected one of {list(child_states)}"
+        )
+    return tuple(float(row.get(s, 0.0)) for s in child_states)

@@ -1,0 +1,143 @@
+"""JSON data -> IR: the inverse of :func:`engine.ir.content_dict`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.errors import InvalidProblem
+from engine.ir import (
+    CPT,
+    BayesianNetwork,
+    Clause,
+    DecisionNode,
+    DecisionProblem,
+    Norm,
+    Policy,
+    Provenance,
+    Theory,
+    ValueDimension,
+    Variable,
+)
+
+
+def problem_from_dict(data: dict[str, Any]) -> DecisionProblem:
+    """Rebuild a :class:`DecisionProblem`; a stored ``content_hash`` must match the content."""
+    try:
+        problem = _build(data)
+    except (KeyError, TypeError) as exc:
+        raise InvalidProblem("<json>", f"not a serialised DecisionProblem ({exc!r})") from None
+    _check_hash(data, problem.content_hash)
+    return problem
+
+
+def network_from_dict(data: dict[str, Any]) -> BayesianNetwork:
+    """Rebuild a :class:`BayesianNetwork`; a stored ``content_hash`` must match the content."""
+    try:
+        prov = data.get("provenance", {})
+        network = BayesianNetwork(
+            name=data["name"],
+            description=data.get("description", ""),
+            variables=_variables(data),
+            cpts=_cpts(data),
+            provenance=Provenance(
+                prov.get("source", ""), prov.get("format", ""), prov.get("ontology_version", "")
+            ),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InvalidProblem("<json>", f"not a serialised BayesianNetwork ({exc!r})") from None
+    _check_hash(data, network.content_hash)
+    return network
+
+
+def _variables(data: dict[str, Any]) -> tuple[Variable, ...]:
+    return tuple(
+        Variable(v["name"], tuple(v["states"]), v.get("description", "")) for v in data["variables"]
+    )
+
+
+def _cpts(data: dict[str, Any]) -> tuple[CPT, ...]:
+    return tuple(
+        CPT(c["child"], tuple(c["parents"]), tuple(float(x) for x in c["table"]))
+        for c in data["cpts"]
+    )
+
+
+def _check_hash(data: dict[str, Any], actual: str) -> None:
+    stored = data.get("provenance", {}).get("content_hash")
+    if stored and stored != actual:
+        raise InvalidProblem(
+            "provenance.content_hash",
+            f"stored hash {stored[:12]}… does not match the content ({actual[:12]}…);"
+            " the file was edited after it was written — drop the hash or regenerate it",
+        )
+
+
+def _build(data: dict[str, Any]) -> DecisionProblem:
+    prov = data.get("provenance", {})
+    return DecisionProblem(
+        name=data["name"],
+        description=data.get("description", ""),
+        variables=_variables(data),
+        decision=DecisionNode(
+            data["decision"]["name"],
+            tuple(data["decision"]["options"]),
+            data["decision"].get("description", ""),
+        ),
+        cpts=_cpts(data),
+        values=tuple(
+            ValueDimension(
+                v["name"],
+                tuple(v["parents"]),
+                tuple(float(x) for x in v["table"]),
+                v.get("description", ""),
+                tuple(v.get("frameworks", ())),
+            )
+            for v in data.get("values", ())
+        ),
+        norms=tuple(
+            Norm(
+                name=n["name"],
+                modality=n["modality"],
+                option=n["option"],
+                condition=tuple(
+                    Clause(c["variable"], tuple(c["states"])) for c in n.get("condition", ())
+                ),
+                weight=float(n.get("weight", 1.0)),
+                priority=int(n.get("priority", 0)),
+                defeasible=bool(n.get("defeasible", False)),
+                threshold=float(n.get("threshold", 0.0)),
+                source=n.get("source", ""),
+                description=n.get("description", ""),
+            )
+            for n in data.get("norms", ())
+        ),
+        theories=tuple(
+            Theory(
+                name=t["name"],
+                kind=t["kind"],
+                credence=float(t["credence"]),
+                value_weights=tuple((v, float(w)) for v, w in t.get("value_weights", ())),
+                norm_handling=t.get("norm_handling", "ignore"),
+                norms=None if t.get("norms") is None else tuple(t["norms"]),
+                description=t.get("description", ""),
+            )
+            for t in data.get("theories", ())
+        ),
+        policies=tuple(
+            Policy(
+                name=p["name"],
+                formalism=p["formalism"],
+                credences=tuple((t, float(c)) for t, c in p["credences"]),
+                principles=tuple(p.get("principles", ())),
+                rule=p.get("rule"),
+                normalisation=p.get("normalisation"),
+                description=p.get("description", ""),
+            )
+            for p in data.get("policies", ())
+        ),
+        provenance=Provenance(
+            source=prov.get("source", ""),
+            format=prov.get("format", ""),
+            ontology_version=prov.get("ontology_version", ""),
+        ),
+    )

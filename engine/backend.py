@@ -24,6 +24,9 @@ Evidence = Mapping[str, str]
 #: backend name -> "module:attribute"; the module is imported only when the backend is asked for.
 BACKENDS: dict[str, str] = {
     "pgmpy": "models.pgmpy_backend:PgmpyBackend",
+    "torch": "models.tensor:TorchBackend",
+    "jax": "models.tensor:JaxBackend",
+    "pyro": "models.pyro_backend:PyroBackend",
 }
 
 

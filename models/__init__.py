@@ -1,0 +1,1 @@
+"""phronesis.models (see shared/DESIGN.md)."""

@@ -1,0 +1,250 @@
+"""The ``phronesis`` command line (typer + rich).
+
+User errors (bad files, unknown evidence, unknown policies) print one readable line to stderr
+and exit with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine.errors import PhronesisError
+
+app = typer.Typer(
+    name="phronesis",
+    help="Probabilistic ethical reasoning: decisions under empirical and normative uncertainty.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+#: Modules that add commands with ``register(app)``; each is imported only if present.
+EXTENSIONS = ("engine.cli_network", "ontology.cli", "models.cli_learn")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+class Normalisation(str, Enum):
+    none = "none"
+    range = "range"
+    variance = "variance"
+
+
+EvidenceOption = Annotated[
+    list[str] | None,
+    typer.Option("--evidence", "-e", help="Observed state, VAR=STATE (repeatable)."),
+]
+RuleOption = Annotated[str | None, typer.Option("--rule", help="Decision rule: mec | mft.")]
+NormalisationOption = Annotated[
+    Normalisation | None, typer.Option("--normalise", help="Normalisation across theories.")
+]
+PolicyOption = Annotated[str | None, typer.Option("--policy", help="Name of a stated policy.")]
+BackendOption = Annotated[str, typer.Option("--backend", help="Inference backend.")]
+
+
+def fail(message: str) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def load_problem(path: Path, scenario: Path | None = None):  # noqa: ANN201
+    """A scenario file, or an ontology with its scenario, as a DecisionProblem."""
+    from engine.api import load
+
+    return load(path, scenario=scenario)
+
+
+def run_decision(
+    file: Path,
+    evidence: list[str] | None,
+    rule: str | None,
+    normalise: Normalisation | None,
+    policy: str | None,
+    backend: str,
+    scenario: Path | None = None,
+):  # noqa: ANN201
+    from engine.decide import decide
+    from engine.evidence import parse_evidence
+
+    problem = load_problem(file, scenario)
+    return problem, decide(
+        problem,
+        parse_evidence(evidence or []),
+        rule=rule,
+        normalisation=normalise.value if normalise else None,
+        policy=policy,
+        backend=backend,
+    )
+
+
+@app.command()
+def decide(
+    file: Annotated[Path, typer.Argument(help="Scenario (YAML/JSON) or ontology file.")],
+    evidence: EvidenceOption = None,
+    rule: RuleOption = None,
+    normalise: NormalisationOption = None,
+    policy: PolicyOption = None,
+    backend: BackendOption = "pgmpy",
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="Scenario for an ontology FILE.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the exact result as JSON.")] = False,
+) -> None:
+    """Decide a problem: the chosen option (or abstention), per-option table and explanation."""
+    try:
+        problem, result = run_decision(file, evidence, rule, normalise, policy, backend, scenario)
+    except PhronesisError as exc:
+        fail(str(exc))
+    if as_json:
+        print(result.to_json())
+        return
+    show_decision(problem.name, result)
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="Scenario (YAML/JSON) or ontology file.")],
+    evidence: EvidenceOption = None,
+    rule: RuleOption = None,
+    normalise: NormalisationOption = None,
+    policy: PolicyOption = None,
+    backend: BackendOption = "pgmpy",
+    scenario: Annotated[Path | None, typer.Option("--scenario")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many contributions to list.")] = 5,
+) -> None:
+    """Explain a decision: narrative and the contributions that moved it."""
+    try:
+        _, result = run_decision(file, evidence, rule, normalise, policy, backend, scenario)
+    except PhronesisError as exc:
+        fail(str(exc))
+    console.print(result.explanation.narrative, highlight=False)
+    contributions = result.explanation.top(top)
+    if contributions:
+        table = Table(title=f"Top contributions to the margin over '{result.explanation.runner_up}'")
+        for column in ("kind", "name", "theory", "amount"):
+            table.add_column(column, justify="right" if column == "amount" else "left")
+        for c in contributions:
+            table.add_row(c.kind, c.name, c.theory, f"{c.amount:+.4g}")
+        console.print(table)
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="Scenario (YAML/JSON) or ontology file.")],
+    scenario: Annotated[Path | None, typer.Option("--scenario")] = None,
+) -> None:
+    """Check a file; exit 0 if valid, 2 with a one-line message otherwise."""
+    try:
+        problem = load_problem(file, scenario)
+    except PhronesisError as exc:
+        fail(str(exc))
+    console.print(
+        f"{file}: valid — {len(problem.variables)} variables, {len(problem.decision.options)} "
+        f"options, {len(problem.values)} values, {len(problem.norms)} norms, "
+        f"{len(problem.theories)} theories, {len(problem.policies)} policies; "
+        f"hash {problem.content_hash[:16]}",
+        highlight=False,
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    from engine.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+
+
+@app.command()
+def demo(
+    backend: BackendOption = "pgmpy",
+) -> None:
+    """Run the shipped examples and print their decisions."""
+    from engine.decide import decide as decide_problem
+    from engine.scenario import load_scenario
+
+    try:
+        for path in sorted(EXAMPLES.glob("*.yaml")):
+            problem = load_scenario(path)
+            console.rule(f"[bold]{problem.name}[/] — {path.name}")
+            console.print(problem.description, highlight=False)
+            for policy in (None, *(p.name for p in problem.policies)):
+                result = decide_problem(problem, policy=policy, backend=backend)
+                label = f"policy {policy}" if policy else "default credences"
+                chosen = result.option or f"ABSTAIN ({result.abstain})"
+                console.print(f"[bold]{label}[/]: [green]{chosen}[/]", highlight=False)
+                console.print(f"  {result.explanation.narrative}", highlight=False)
+    except PhronesisError as exc:
+        fail(str(exc))
+
+
+def show_decision(name: str, result) -> None:  # noqa: ANN001
+    """Render a Decision as rich tables."""
+    chosen = result.option or "ABSTAIN"
+    console.print(f"[bold]{name}[/]: [green]{chosen}[/]", highlight=False)
+    if result.abstain:
+        console.print(f"[yellow]{result.abstain}[/]", highlight=False)
+    rows = result.options
+    table = Table(title="Options")
+    table.add_column("option")
+    table.add_column("permissible")
+    values = list(rows[0].expected_values)
+    theories = list(rows[0].choiceworthiness)
+    norms = list(rows[0].norm_violation)
+    for v in values:
+        table.add_column(f"EV {v}", justify="right")
+    for t in theories:
+        table.add_column(f"CW {t}", justify="right")
+    for n in norms:
+        table.add_column(f"P(viol {n})", justify="right")
+    table.add_column("score", justify="right")
+    for r in rows:
+        style = "bold green" if r.option == result.option else None
+        table.add_row(
+            r.option,
+            "yes" if r.permissible else f"no ({', '.join(r.excluded_by)})",
+            *(f"{r.expected_values[v]:.4g}" for v in values),
+            *(f"{r.choiceworthiness[t]:.4g}" for t in theories),
+            *(f"{r.norm_violation[n]:.3g}" for n in norms),
+            "—" if r.score is None else f"{r.score:.4g}",
+            style=style,
+        )
+    console.print(table)
+    console.print(result.explanation.narrative, highlight=False)
+    prov = result.provenance
+    console.print(
+        f"[dim]rule {prov['rule']} ({prov['normalisation']}), policy {prov['policy']}, "
+        f"backend {prov['backend']}, problem {prov['problem_hash'][:16]}[/]",
+        highlight=False,
+    )
+
+
+def _register_extensions() -> None:
+    for name in EXTENSIONS:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(app)
+
+
+def main() -> None:
+    _register_extensions()
+    try:
+        app()
+    except PhronesisError as exc:  # an error raised outside a command's own handler
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""phronesis.multiagent (see shared/DESIGN.md)."""

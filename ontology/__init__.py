@@ -1,0 +1,1 @@
+"""phronesis.ontology (see shared/DESIGN.md)."""

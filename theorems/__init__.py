@@ -1,0 +1,1 @@
+"""phronesis.theorems (see shared/DESIGN.md)."""

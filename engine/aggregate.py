@@ -19,7 +19,7 @@ TIE_TOLERANCE = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
-    """Scores of the feasible options; the best is chosen by ``scores``, then ``tiebreak``, then name.
+    """Scores of the feasible options; the best is chosen by ``scores``, ``tiebreak``, then name.
 
     When the rule is linear, score(a) = const + sum_T ``theory_weights``[T] CW_T(a); the
     explanation then splits score differences exactly into value and norm terms.

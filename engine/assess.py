@@ -4,7 +4,8 @@ per theory.
 
     EV_v(a)        = sum_x P(x | do(a), e) U_v(a, x)
     P(viol_n | a)  = P(event_n(a) | do(a), e)
-    CW_T(a)        = sum_v w_{T,v} EV_v(a) - [handling_T = penalty] sum_{n in N_T} weight_n P(viol_n | a)
+    CW_T(a)        = sum_v w_{T,v} EV_v(a)
+                     - [handling_T = penalty] sum_{n in N_T} weight_n P(viol_n | a)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Assessment:
 def assess(
     problem: DecisionProblem, evidence: Mapping[str, str], backend: InferenceBackend
 ) -> Assessment:
-    """Evaluate every option of ``problem`` under ``evidence`` with one batched query per target set."""
+    """Evaluate every option under ``evidence``: one batched query per target set."""
     decision = problem.decision.name
     options = problem.decision.options
     batch = [{**evidence, decision: option} for option in options]
@@ -65,8 +66,10 @@ def assess(
             continue
         clauses = _violation_clauses(problem, norm)
         variables = tuple(dict.fromkeys(c.variable for group in clauses for c in group))
-        probability = np.sum(joint(variables) * _event_indicator(problem, variables, clauses)[None],
-                             axis=tuple(range(1, len(variables) + 1)))
+        probability = np.sum(
+            joint(variables) * _event_indicator(problem, variables, clauses)[None],
+            axis=tuple(range(1, len(variables) + 1)),
+        )
         for i, option in enumerate(options):
             chosen = option == norm.option
             if chosen == (norm.modality == "prohibition"):

@@ -91,16 +91,15 @@ def _check_decision(problem: DecisionProblem) -> dict[str, tuple[str, ...]]:
     return {decision.name: decision.options}
 
 
-def _check_variables(
-    variables: Sequence[Variable], states: dict[str, tuple[str, ...]]
-) -> None:
+def _check_variables(variables: Sequence[Variable], states: dict[str, tuple[str, ...]]) -> None:
     """Add each variable's states to ``states``, checking names are unique and non-empty."""
     for variable in variables:
         _check_name("variables", variable.name)
         where = f"variables.{variable.name}"
         if variable.name in states:
             raise InvalidProblem(
-                where, f"duplicate name {variable.name!r}; variables and the decision need unique names"
+                where,
+                f"duplicate name {variable.name!r}; variables and the decision need unique names",
             )
         if not variable.states:
             raise InvalidProblem(f"{where}.states", "expected at least one state, found none")
@@ -136,7 +135,9 @@ def _check_table(
     for i, x in enumerate(table):
         value = _check_finite(f"{where}.table[{i}]", x)
         if probabilities and not 0.0 <= value <= 1.0:
-            raise InvalidProblem(f"{where}.table[{i}]", f"expected a probability in [0, 1], found {x}")
+            raise InvalidProblem(
+                f"{where}.table[{i}]", f"expected a probability in [0, 1], found {x}"
+            )
 
 
 def _check_cpts(
@@ -150,12 +151,15 @@ def _check_cpts(
     for cpt in cpts:
         if cpt.child == decision:
             raise InvalidProblem(
-                f"cpts.{cpt.child}", "the decision has no CPT: choosing an option is an intervention"
+                f"cpts.{cpt.child}",
+                "the decision has no CPT: choosing an option is an intervention",
             )
         if cpt.child not in variables:
             raise InvalidProblem(f"cpts.{cpt.child}", f"CPT for unknown variable {cpt.child!r}")
         if cpt.child in seen:
-            raise InvalidProblem(f"variables.{cpt.child}.cpt", "more than one CPT for this variable")
+            raise InvalidProblem(
+                f"variables.{cpt.child}.cpt", "more than one CPT for this variable"
+            )
         seen.add(cpt.child)
         where = f"variables.{cpt.child}.cpt"
         _check_parents(where, cpt.parents, states)
@@ -168,7 +172,9 @@ def _check_cpts(
         for row, parent_states in enumerate(parent_rows):
             total = math.fsum(cpt.table[row * n_child : (row + 1) * n_child])
             if abs(total - 1.0) > ROW_TOLERANCE:
-                given = ", ".join(f"{p}={s}" for p, s in zip(cpt.parents, parent_states, strict=True))
+                given = ", ".join(
+                    f"{p}={s}" for p, s in zip(cpt.parents, parent_states, strict=True)
+                )
                 raise InvalidProblem(
                     where,
                     f"row ({given or 'no parents'}) sums to {total:.6g}, expected 1",
@@ -231,7 +237,9 @@ def _check_norm(
                 f"unknown variable {clause.variable!r}; expected a chance variable, one of {known}",
             )
         if not clause.states:
-            raise InvalidProblem(f"{where}.condition.{clause.variable}", "expected at least one state")
+            raise InvalidProblem(
+                f"{where}.condition.{clause.variable}", "expected at least one state"
+            )
         for state in clause.states:
             if state not in states[clause.variable]:
                 raise InvalidProblem(
@@ -243,7 +251,9 @@ def _check_norm(
         raise InvalidProblem(f"{where}.weight", f"expected a weight >= 0, found {norm.weight}")
     threshold = _check_finite(f"{where}.threshold", norm.threshold)
     if not 0.0 <= threshold < 1.0:
-        raise InvalidProblem(f"{where}.threshold", f"expected a probability in [0, 1), found {threshold}")
+        raise InvalidProblem(
+            f"{where}.threshold", f"expected a probability in [0, 1), found {threshold}"
+        )
     if isinstance(norm.priority, bool) or not isinstance(norm.priority, int):
         raise InvalidProblem(f"{where}.priority", f"expected an integer, found {norm.priority!r}")
 
@@ -257,7 +267,9 @@ def _check_theory(
     _check_name("theories", theory.name)
     where = f"theories.{theory.name}"
     if theory.kind not in kinds:
-        raise InvalidProblem(f"{where}.kind", f"expected one of {list(kinds)}, found {theory.kind!r}")
+        raise InvalidProblem(
+            f"{where}.kind", f"expected one of {list(kinds)}, found {theory.kind!r}"
+        )
     if theory.norm_handling not in handlings:
         raise InvalidProblem(
             f"{where}.norm_handling",
@@ -267,7 +279,8 @@ def _check_theory(
     for value, weight in theory.value_weights:
         if value not in values:
             raise InvalidProblem(
-                f"{where}.value_weights", f"unknown value {value!r}; expected one of {sorted(values)}"
+                f"{where}.value_weights",
+                f"unknown value {value!r}; expected one of {sorted(values)}",
             )
         _check_finite(f"{where}.value_weights.{value}", weight)
     _unique(f"{where}.value_weights", (v for v, _ in theory.value_weights))
@@ -303,7 +316,8 @@ def _check_policy(policy: Policy, problem: DecisionProblem, formalisms: tuple[st
     for theory, _ in policy.credences:
         if theory not in theories:
             raise InvalidProblem(
-                f"{where}.credences", f"unknown theory {theory!r}; expected one of {sorted(theories)}"
+                f"{where}.credences",
+                f"unknown theory {theory!r}; expected one of {sorted(theories)}",
             )
     _unique(f"{where}.credences", (t for t, _ in policy.credences))
     _check_credences(f"{where}.credences", policy.credences)

@@ -10,15 +10,20 @@ import importlib
 import importlib.util
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from engine.errors import PhronesisError
+
+if TYPE_CHECKING:
+    from engine.ir import DecisionProblem
+    from engine.result import Decision
 
 app = typer.Typer(
     name="phronesis",
@@ -36,7 +41,7 @@ EXTENSIONS = ("engine.cli_network", "ontology.cli", "models.cli_learn")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-class Normalisation(str, Enum):
+class Normalisation(StrEnum):
     none = "none"
     range = "range"
     variance = "variance"
@@ -55,11 +60,11 @@ BackendOption = Annotated[str, typer.Option("--backend", help="Inference backend
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
-def load_problem(path: Path, scenario: Path | None = None):  # noqa: ANN201
+def load_problem(path: Path, scenario: Path | None = None) -> DecisionProblem:
     """A scenario file, or an ontology with its scenario, as a DecisionProblem."""
     from engine.api import load
 
@@ -74,7 +79,7 @@ def run_decision(
     policy: str | None,
     backend: str,
     scenario: Path | None = None,
-):  # noqa: ANN201
+) -> tuple[DecisionProblem, Decision]:
     from engine.decide import decide
     from engine.evidence import parse_evidence
 
@@ -100,7 +105,9 @@ def decide(
     scenario: Annotated[
         Path | None, typer.Option("--scenario", help="Scenario for an ontology FILE.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the exact result as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the exact result as JSON.")
+    ] = False,
 ) -> None:
     """Decide a problem: the chosen option (or abstention), per-option table and explanation."""
     try:
@@ -129,10 +136,12 @@ def explain(
         _, result = run_decision(file, evidence, rule, normalise, policy, backend, scenario)
     except PhronesisError as exc:
         fail(str(exc))
-    console.print(result.explanation.narrative, highlight=False)
+    console.print(result.explanation.narrative, highlight=False, markup=False)
     contributions = result.explanation.top(top)
     if contributions:
-        table = Table(title=f"Top contributions to the margin over '{result.explanation.runner_up}'")
+        table = Table(
+            title=f"Top contributions to the margin over '{result.explanation.runner_up}'"
+        )
         for column in ("kind", "name", "theory", "amount"):
             table.add_column(column, justify="right" if column == "amount" else "left")
         for c in contributions:
@@ -179,50 +188,41 @@ def demo(
         for path in sorted(EXAMPLES.glob("*.yaml")):
             problem = load_scenario(path)
             console.rule(f"[bold]{problem.name}[/] — {path.name}")
-            console.print(problem.description, highlight=False)
+            console.print(problem.description, highlight=False, markup=False)
             for policy in (None, *(p.name for p in problem.policies)):
                 result = decide_problem(problem, policy=policy, backend=backend)
                 label = f"policy {policy}" if policy else "default credences"
                 chosen = result.option or f"ABSTAIN ({result.abstain})"
-                console.print(f"[bold]{label}[/]: [green]{chosen}[/]", highlight=False)
-                console.print(f"  {result.explanation.narrative}", highlight=False)
+                console.print(
+                    f"[bold]{escape(label)}[/]: [green]{escape(chosen)}[/]", highlight=False
+                )
+                console.print(f"  {result.explanation.narrative}", highlight=False, markup=False)
     except PhronesisError as exc:
         fail(str(exc))
 
 
-def show_decision(name: str, result) -> None:  # noqa: ANN001
+def show_decision(name: str, result: Decision) -> None:
     """Render a Decision as rich tables."""
     chosen = result.option or "ABSTAIN"
-    console.print(f"[bold]{name}[/]: [green]{chosen}[/]", highlight=False)
+    console.print(f"[bold]{escape(name)}[/]: [green]{escape(chosen)}[/]", highlight=False)
     if result.abstain:
-        console.print(f"[yellow]{result.abstain}[/]", highlight=False)
+        console.print(f"[yellow]{escape(result.abstain)}[/]", highlight=False)
     rows = result.options
-    table = Table(title="Options")
-    table.add_column("option")
-    table.add_column("permissible")
-    values = list(rows[0].expected_values)
-    theories = list(rows[0].choiceworthiness)
-    norms = list(rows[0].norm_violation)
-    for v in values:
-        table.add_column(f"EV {v}", justify="right")
-    for t in theories:
-        table.add_column(f"CW {t}", justify="right")
-    for n in norms:
-        table.add_column(f"P(viol {n})", justify="right")
-    table.add_column("score", justify="right")
+    table = Table(title="Options (one column each)")
+    table.add_column("")
     for r in rows:
         style = "bold green" if r.option == result.option else None
-        table.add_row(
-            r.option,
-            "yes" if r.permissible else f"no ({', '.join(r.excluded_by)})",
-            *(f"{r.expected_values[v]:.4g}" for v in values),
-            *(f"{r.choiceworthiness[t]:.4g}" for t in theories),
-            *(f"{r.norm_violation[n]:.3g}" for n in norms),
-            "—" if r.score is None else f"{r.score:.4g}",
-            style=style,
-        )
+        table.add_column(escape(r.option), justify="right", header_style=style, style=style)
+    table.add_row("permissible", *("yes" if r.permissible else "no" for r in rows))
+    for v in rows[0].expected_values:
+        table.add_row(f"EV {v}", *(f"{r.expected_values[v]:.4g}" for r in rows))
+    for t in rows[0].choiceworthiness:
+        table.add_row(f"CW {t}", *(f"{r.choiceworthiness[t]:.4g}" for r in rows))
+    for n in rows[0].norm_violation:
+        table.add_row(f"P(violates {n})", *(f"{r.norm_violation[n]:.3g}" for r in rows))
+    table.add_row("score", *("—" if r.score is None else f"{r.score:.4g}" for r in rows))
     console.print(table)
-    console.print(result.explanation.narrative, highlight=False)
+    console.print(result.explanation.narrative, highlight=False, markup=False)
     prov = result.provenance
     console.print(
         f"[dim]rule {prov['rule']} ({prov['normalisation']}), policy {prov['policy']}, "
@@ -242,7 +242,7 @@ def main() -> None:
     try:
         app()
     except PhronesisError as exc:  # an error raised outside a command's own handler
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

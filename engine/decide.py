@@ -1,11 +1,11 @@
 """The decision pipeline (shared/DESIGN.md, "Decision semantics" steps 1–6).
 
-    posterior under do(a)  ->  EV, P(violation), CW per theory   (engine.assess)
-    ->  permissibility filter: option a is impermissible when, for a hard norm n,
-        P(viol_n | do(a), e) > threshold_n, a norm being hard when a theory with positive
-        credence endorses it with ``norm_handling = constraint``
-    ->  aggregation across theories over the permissible options (engine.aggregate)
-    ->  Decision with explanation (engine.explain) and provenance.
+posterior under do(a)  ->  EV, P(violation), CW per theory   (engine.assess)
+->  permissibility filter: option a is impermissible when, for a hard norm n,
+    P(viol_n | do(a), e) > threshold_n, a norm being hard when a theory with positive
+    credence endorses it with ``norm_handling = constraint``
+->  aggregation across theories over the permissible options (engine.aggregate)
+->  Decision with explanation (engine.explain) and provenance.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def resolve_settings(
     return Settings(chosen_rule, chosen_norm, credences, active)
 
 
-def exclusions(problem: DecisionProblem, assessment: Assessment, credences: np.ndarray) -> list[Exclusion]:
+def exclusions(
+    problem: DecisionProblem, assessment: Assessment, credences: np.ndarray
+) -> list[Exclusion]:
     """Every (option, hard norm) with P(violation) above the norm's threshold."""
     hard = [
         j
@@ -139,7 +141,9 @@ def decide(
                 zip(assessment.value_names, map(float, assessment.expected_values[i]), strict=True)
             ),
             choiceworthiness=dict(
-                zip(assessment.theory_names, map(float, assessment.choiceworthiness[i]), strict=True)
+                zip(
+                    assessment.theory_names, map(float, assessment.choiceworthiness[i]), strict=True
+                )
             ),
             score=scores[option],
             norm_violation=dict(
@@ -171,7 +175,10 @@ def decide(
 
 
 def provenance(
-    problem: DecisionProblem, settings: Settings, backend: InferenceBackend, evidence: Mapping[str, str]
+    problem: DecisionProblem,
+    settings: Settings,
+    backend: InferenceBackend,
+    evidence: Mapping[str, str],
 ) -> dict[str, Any]:
     from importlib import metadata
 

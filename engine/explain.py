@@ -10,6 +10,7 @@ and every (theory, value) and (theory, norm) term is one :class:`Contribution`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -95,7 +96,9 @@ def _split_margin(
     return terms
 
 
-def _sum_by(terms: list[Contribution], kind: str | None, key) -> dict[str, float]:  # noqa: ANN001
+def _sum_by(
+    terms: list[Contribution], kind: str | None, key: Callable[[Contribution], str]
+) -> dict[str, float]:
     sums: dict[str, float] = {}
     for term in terms:
         if kind is None or term.kind == kind:
@@ -115,8 +118,11 @@ def _decisive_principle(
         for principle in settings.policy.principles:
             if principle in filter_decisive:
                 return principle
-            shares = (by_value.get(principle, 0.0), by_norm.get(principle, 0.0),
-                      by_theory.get(principle, 0.0))
+            shares = (
+                by_value.get(principle, 0.0),
+                by_norm.get(principle, 0.0),
+                by_theory.get(principle, 0.0),
+            )
             if max(shares) > 0.0:
                 return principle
         return None
@@ -167,13 +173,17 @@ def narrative(
     if favouring:
         lines.append(
             "Largest factors for it: "
-            + "; ".join(f"{c.kind} '{c.name}' in theory '{c.theory}' +{c.amount:.4g}" for c in favouring)
+            + "; ".join(
+                f"{c.kind} '{c.name}' in theory '{c.theory}' +{c.amount:.4g}" for c in favouring
+            )
             + "."
         )
     if opposing:
         lines.append(
             "Against it: "
-            + "; ".join(f"{c.kind} '{c.name}' in theory '{c.theory}' {c.amount:.4g}" for c in opposing)
+            + "; ".join(
+                f"{c.kind} '{c.name}' in theory '{c.theory}' {c.amount:.4g}" for c in opposing
+            )
             + "."
         )
     if explanation.decisive_principle is not None:

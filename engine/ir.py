@@ -113,7 +113,8 @@ class Theory:
 
     Choiceworthiness (shared/DESIGN.md step 4)::
 
-        CW_T(a) = sum_v w_{T,v} EV_v(a) - [handling = penalty] sum_{n in N_T} weight_n P(viol_n | do(a), e)
+        CW_T(a) = sum_v w_{T,v} EV_v(a)
+                  - [handling = penalty] sum_{n in N_T} weight_n P(viol_n | do(a), e)
 
     ``norms`` is N_T, the norms the theory endorses; ``None`` means every norm of the problem.
     """
@@ -207,7 +208,10 @@ class BayesianNetwork:
 
     def to_dict(self) -> dict[str, Any]:
         data = network_dict(self)
-        data["provenance"] = {**_provenance_dict(self.provenance), "content_hash": self.content_hash}
+        data["provenance"] = {
+            **_provenance_dict(self.provenance),
+            "content_hash": self.content_hash,
+        }
         return data
 
     def to_json(self, indent: int | None = None) -> str:
@@ -269,7 +273,10 @@ class DecisionProblem:
             root = Variable(decision.name, decision.options, decision.description)
             uniform = CPT(decision.name, (), (1.0 / len(decision.options),) * len(decision.options))
             net = BayesianNetwork(
-                self.name, (root, *self.variables), (uniform, *self.cpts), self.description,
+                self.name,
+                (root, *self.variables),
+                (uniform, *self.cpts),
+                self.description,
                 self.provenance,
             )
             object.__setattr__(self, "_network", net)
@@ -330,7 +337,10 @@ class DecisionProblem:
     # -- serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         data = content_dict(self)
-        data["provenance"] = {**_provenance_dict(self.provenance), "content_hash": self.content_hash}
+        data["provenance"] = {
+            **_provenance_dict(self.provenance),
+            "content_hash": self.content_hash,
+        }
         return data
 
     def to_json(self, indent: int | None = None) -> str:

@@ -53,8 +53,16 @@ def _finite(value: Any) -> Any:
 
 Name = Annotated[str, BeforeValidator(_name), Field(min_length=1)]
 Number = Annotated[float, BeforeValidator(_finite)]
-Row = list[Number] | dict[Name, Number]
-Table = list[Number] | list[list[Number]] | dict[Name, Row | Number]
+#: Tables are checked by :func:`flatten_table`, whose messages name the row; pydantic's union
+#: errors would not.
+Table = Annotated[
+    Any,
+    Field(
+        description="A flat list in row-major order over the parents, a list of rows, or a "
+        "mapping from a parent configuration ('s1' or 's1, s2') to a row (list, or mapping "
+        "state -> number); a utility without parents may be a single number."
+    ),
+]
 
 
 class _Strict(BaseModel):
@@ -78,7 +86,7 @@ class VariableModel(_Strict):
 class ValueModel(_Strict):
     name: Name
     parents: list[Name] = []
-    utility: Table | Number
+    utility: Table
     description: str = ""
     frameworks: list[str] = []
 
@@ -162,7 +170,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
         if Path(path).suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - SafeLoader subclass
+            data = yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         kind = "JSON" if Path(path).suffix.lower() == ".json" else "YAML"
         raise ScenarioError(source, "", f"not valid {kind}: {str(exc).splitlines()[0]}") from None
@@ -184,7 +192,9 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Decision
         model = ScenarioModel.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise ScenarioError(source, _location(error["loc"], data), _pydantic_message(error)) from None
+        raise ScenarioError(
+            source, _location(error["loc"], data), _pydantic_message(error)
+        ) from None
     fmt = "json" if source.endswith(".json") else "yaml"
     try:
         return to_problem(model, Provenance(source=source, format=fmt))
@@ -193,21 +203,25 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Decision
 
 
 def _location(loc: Sequence[Any], data: Any) -> str:
-    """Pydantic's location as ``variables[2](rain).cpt``, naming list items by their name."""
+    """Pydantic's location as ``variables[2](rain).cpt``, naming list items by their name.
+
+    Keys that do not index into the document (pydantic's union and validator tags) are dropped;
+    the last key is kept even when missing from the data (a required field).
+    """
     parts: list[str] = []
     node = data
-    for key in loc:
-        if isinstance(key, int):
-            name = node[key].get("name") if isinstance(node, list) and isinstance(node[key], dict) else None
+    for position, key in enumerate(loc):
+        last = position == len(loc) - 1
+        if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            item = node[key]
+            name = item.get("name") if isinstance(item, dict) else None
             parts[-1] += f"[{key}]" + (f"({name})" if name else "")
-        elif key in {"list[...]", "dict[...]", "list[list[...]]", "float", "str", "constrained-str"}:
-            continue
-        else:
+            node = item
+        elif isinstance(node, dict) and (key in node or last):
             parts.append(str(key))
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            node = None
+            node = node.get(key)
+        elif last and not parts:
+            parts.append(str(key))
     return ".".join(parts) or "<document>"
 
 
@@ -220,7 +234,7 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     return f"{error['msg'].lower()} (found {found!r})"
 
 
-def to_problem(model: ScenarioModel, provenance: Provenance = Provenance()) -> DecisionProblem:
+def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> DecisionProblem:
     """Turn a parsed scenario into the IR (tables flattened, conditions normalised)."""
     states: dict[str, tuple[str, ...]] = {model.decision.name: tuple(model.decision.options)}
     for variable in model.variables:
@@ -234,7 +248,9 @@ def to_problem(model: ScenarioModel, provenance: Provenance = Provenance()) -> D
             CPT(
                 variable.name,
                 tuple(variable.parents),
-                flatten_table(where, variable.cpt, variable.parents, states, tuple(variable.states)),
+                flatten_table(
+                    where, variable.cpt, variable.parents, states, tuple(variable.states)
+                ),
             )
         )
     values = []
@@ -242,8 +258,8 @@ def to_problem(model: ScenarioModel, provenance: Provenance = Provenance()) -> D
         where = f"values.{value.name}.utility"
         _known_parents(where, value.parents, states)
         table = (
-            (float(value.utility),) * math.prod(len(states[p]) for p in value.parents)
-            if isinstance(value.utility, float)
+            (_number(where, value.utility),) * math.prod(len(states[p]) for p in value.parents)
+            if not isinstance(value.utility, list | dict)
             else flatten_table(where, value.utility, value.parents, states, None)
         )
         values.append(
@@ -302,7 +318,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance = Provenance()) -> D
             )
             for p in model.policies
         ),
-        provenance=provenance,
+        provenance=provenance or Provenance(),
     )
 
 
@@ -325,6 +341,8 @@ def flatten_table(
     """Flatten a CPT (``child_states`` given) or utility table (``None``) to row-major order."""
     configurations = list(itertools.product(*(states[p] for p in parents)))
     width = 1 if child_states is None else len(child_states)
+    if not isinstance(table, list | dict):
+        raise InvalidProblem(where, f"expected a list or a mapping of rows, found {table!r}")
     if isinstance(table, list):
         if table and isinstance(table[0], list):
             for i, row in enumerate(table):
@@ -333,7 +351,7 @@ def flatten_table(
                         f"{where}[{i}]", f"expected a row of {width} entries, found {len(row)}"
                     )
             table = [x for row in table for x in row]
-        return tuple(float(x) for x in table)
+        return tuple(_number(f"{where}.table[{i}]", x) for i, x in enumerate(table))
     if not parents:
         if child_states is None:
             raise InvalidProblem(where, "a utility without parents is a single number")
@@ -349,9 +367,7 @@ def flatten_table(
                 f"expected keys like {', '.join(configurations[0])!r}",
             )
         if child_states is None:
-            if not isinstance(row, float):
-                raise InvalidProblem(f"{where}[{key}]", f"expected a number, found {row!r}")
-            rows[configuration] = (row,)
+            rows[configuration] = (_number(f"{where}[{key}]", row),)
         else:
             rows[configuration] = _row(f"{where}[{key}]", row, child_states)
     missing = [c for c in configurations if c not in rows]
@@ -361,9 +377,15 @@ def flatten_table(
     return tuple(x for c in configurations for x in rows[c])
 
 
+def _number(where: str, x: Any) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise InvalidProblem(where, f"expected a number, found {x!r}")
+    if not math.isfinite(x):
+        raise InvalidProblem(where, f"expected a finite number, found {x!r}")
+    return float(x)
+
+
 def _row(where: str, row: Any, child_states: tuple[str, ...]) -> tuple[float, ...]:
-    if isinstance(row, float):
-        raise InvalidProblem(where, f"expected a row of {len(child_states)} probabilities, found {row}")
     if isinstance(row, list):
         if len(row) != len(child_states):
             raise InvalidProblem(
@@ -371,10 +393,15 @@ def _row(where: str, row: Any, child_states: tuple[str, ...]) -> tuple[float, ..
                 f"expected {len(child_states)} probabilities (one per state of "
                 f"{list(child_states)}), found {len(row)}",
             )
-        return tuple(float(x) for x in row)
-    unknown = [s for s in row if s not in child_states]
+        return tuple(_number(f"{where}[{i}]", x) for i, x in enumerate(row))
+    if not isinstance(row, dict):
+        raise InvalidProblem(
+            where, f"expected a row of {len(child_states)} probabilities, found {row!r}"
+        )
+    unknown = [s for s in row if str(s) not in child_states]
     if unknown:
         raise InvalidProblem(
             where, f"unknown state {unknown[0]!r}; expected one of {list(child_states)}"
         )
-    return tuple(float(row.get(s, 0.0)) for s in child_states)
+    given = {str(k): v for k, v in row.items()}
+    return tuple(_number(f"{where}.{s}", given.get(s, 0.0)) for s in child_states)

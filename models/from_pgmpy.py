@@ -10,7 +10,9 @@ from engine.ir import CPT, BayesianNetwork, Provenance, Variable
 from models.pgmpy_backend import _pgmpy
 
 
-def from_pgmpy(model: Any, name: str = "network", source: str = "", fmt: str = "") -> BayesianNetwork:
+def from_pgmpy(
+    model: Any, name: str = "network", source: str = "", fmt: str = ""
+) -> BayesianNetwork:
     """Convert a pgmpy DiscreteBayesianNetwork (its CPDs and state names) to the IR.
 
     Variables come in pgmpy's topological order; each CPT keeps pgmpy's parent order.
@@ -24,9 +26,13 @@ def from_pgmpy(model: Any, name: str = "network", source: str = "", fmt: str = "
         parents = tuple(cpd.variables[1:])
         variables.append(Variable(node, tuple(str(s) for s in names[node])))
         # pgmpy values: (child, parent_1, ..., parent_k); the IR wants parents first, child last.
-        values = np.moveaxis(np.asarray(cpd.get_values(), dtype=np.float64).reshape(
-            [len(names[node]), *(len(names[p]) for p in parents)]
-        ), 0, -1)
+        values = np.moveaxis(
+            np.asarray(cpd.get_values(), dtype=np.float64).reshape(
+                [len(names[node]), *(len(names[p]) for p in parents)]
+            ),
+            0,
+            -1,
+        )
         cpts.append(CPT(node, parents, tuple(float(x) for x in values.ravel())))
     return BayesianNetwork(name, tuple(variables), tuple(cpts), provenance=Provenance(source, fmt))
 

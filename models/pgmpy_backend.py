@@ -91,9 +91,7 @@ class PgmpyBackend:
         factor = _inference(network).query(
             variables=list(evidence), joint=True, show_progress=False
         )
-        index = tuple(
-            factor.state_names[v].index(evidence[v]) for v in factor.variables
-        )
+        index = tuple(factor.state_names[v].index(evidence[v]) for v in factor.variables)
         return float(factor.values[index])
 
     def _one(

@@ -1,100 +1,77 @@
 """Step 5 of the decision semantics: aggregating choiceworthiness across theories.
 
-A rule maps the (options x theories) choiceworthiness of the *feasible* options and the
-credences to an :class:`Aggregate`. Rules are registered by short name; later issues add more.
+A rule maps the (options x theories) choiceworthiness of the *feasible* options, the
+credences and a normalisation to an :class:`Aggregate`. Rules live in :mod:`engine.rules` and
+are registered here by short name (``RULES``); :func:`ranking` turns an aggregate into an order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from engine.errors import PolicyError
+from engine.rules.bargaining import nash_bargaining
+from engine.rules.base import (
+    DEFAULT_OPTIONS as DEFAULT_OPTIONS,
+)
+from engine.rules.base import (
+    NORMALISATIONS as NORMALISATIONS,
+)
+from engine.rules.base import (
+    TIE_TOLERANCE as TIE_TOLERANCE,
+)
+from engine.rules.base import (
+    Aggregate as Aggregate,
+)
+from engine.rules.base import (
+    RuleOptions as RuleOptions,
+)
+from engine.rules.base import (
+    normalisers as normalisers,
+)
+from engine.rules.expected import (
+    maximise_expected_choiceworthiness as maximise_expected_choiceworthiness,
+)
+from engine.rules.expected import my_favourite_option as my_favourite_option
+from engine.rules.expected import my_favourite_theory as my_favourite_theory
+from engine.rules.lexical import lexicographic, pareto
+from engine.rules.ordinal import borda
+from engine.rules.parliament import parliament
+from engine.rules.robust import median, trimmed_mean
 
-NORMALISATIONS: tuple[str, ...] = ("none", "range", "variance")
-TIE_TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True, slots=True)
-class Aggregate:
-    """Scores of the feasible options; the best is chosen by ``scores``, ``tiebreak``, then name.
-
-    When the rule is linear, score(a) = const + sum_T ``theory_weights``[T] CW_T(a); the
-    explanation then splits score differences exactly into value and norm terms.
-    """
-
-    scores: np.ndarray
-    theory_weights: np.ndarray | None
-    tiebreak: np.ndarray | None = None
-
-
-Rule = Callable[[np.ndarray, np.ndarray, str], Aggregate]
-
-
-def normalisers(cw: np.ndarray, normalisation: str) -> np.ndarray:
-    """Per-theory scale s_T; normalised CW'_T(a) = (CW_T(a) - centre_T) / s_T.
-
-    - ``none``: s_T = 1.
-    - ``range``: s_T = max_a CW_T - min_a CW_T (range normalisation; Lockhart 2000,
-      MacAskill, Bykvist & Ord 2020, *Moral Uncertainty*, ch. 4).
-    - ``variance``: s_T = population standard deviation of CW_T over the options (variance
-      voting; Cotton-Barratt, MacAskill & Ord 2020, "Statistical normalization methods in
-      interpersonal and intertheoretic comparisons", J. Philosophy 117(2)).
-
-    A theory indifferent among the options (s_T = 0) gets weight 0: it cannot discriminate.
-    """
-    if normalisation == "none":
-        return np.ones(cw.shape[1])
-    if normalisation == "range":
-        return cw.max(axis=0) - cw.min(axis=0)
-    if normalisation == "variance":
-        return cw.std(axis=0)
-    raise PolicyError(
-        f"unknown normalisation {normalisation!r}; expected one of {', '.join(NORMALISATIONS)}"
-    )
-
-
-def _inverse_scale(cw: np.ndarray, normalisation: str) -> np.ndarray:
-    scale = normalisers(cw, normalisation)
-    spread = np.abs(cw).max(axis=0) if cw.size else np.zeros(cw.shape[1])
-    degenerate = scale <= TIE_TOLERANCE * np.maximum(1.0, spread)
-    return np.where(degenerate, 0.0, 1.0 / np.where(degenerate, 1.0, scale))
-
-
-def maximise_expected_choiceworthiness(
-    cw: np.ndarray, credences: np.ndarray, normalisation: str
-) -> Aggregate:
-    """MEC: score(a) = sum_T C(T) CW'_T(a) (MacAskill, Bykvist & Ord 2020, ch. 2–4)."""
-    weights = credences * _inverse_scale(cw, normalisation)
-    centre = cw.min(axis=0) if normalisation == "range" else cw.mean(axis=0)
-    if normalisation == "none":
-        centre = np.zeros(cw.shape[1])
-    return Aggregate(scores=(cw - centre) @ weights, theory_weights=weights)
-
-
-def my_favourite_theory(cw: np.ndarray, credences: np.ndarray, normalisation: str) -> Aggregate:
-    """MFT: act on the theory with the highest credence (Gustafsson & Torpman 2014,
-    "In defence of My Favourite Theory", Pacific Phil. Quarterly 95(2)).
-
-    Credence ties go to the first theory listed; options the favourite ranks equal are
-    separated by expected choiceworthiness under ``normalisation``.
-    """
-    favourite = int(np.argmax(credences))
-    weights = np.zeros_like(credences)
-    weights[favourite] = 1.0
-    mec = maximise_expected_choiceworthiness(cw, credences, normalisation)
-    return Aggregate(scores=cw[:, favourite].copy(), theory_weights=weights, tiebreak=mec.scores)
-
+#: rule(cw, credences, normalisation, *, options=RuleOptions()) -> Aggregate
+Rule = Callable[..., Aggregate]
 
 RULES: dict[str, Rule] = {
     "mec": maximise_expected_choiceworthiness,
     "mft": my_favourite_theory,
+    "mfo": my_favourite_option,
+    "borda": borda,
+    "parliament": parliament,
+    "nash": nash_bargaining,
+    "trimmed-mean": trimmed_mean,
+    "median": median,
+    "lexicographic": lexicographic,
+    "pareto": pareto,
 }
+
+#: Rules whose score is const + sum_T k_T CW_T(a): their margins split exactly (engine.explain).
+LINEAR_RULES: frozenset[str] = frozenset({"mec", "mft"})
+
+#: The normalisation a rule uses when neither the caller nor a policy names one.
+DEFAULT_NORMALISATION: dict[str, str] = {"trimmed-mean": "variance", "median": "variance"}
 
 
 def get_rule(name: str) -> Rule:
+    """The rule registered as ``name``.
+
+    Examples
+    --------
+    >>> get_rule("borda").__name__
+    'borda'
+    """
     try:
         return RULES[name]
     except KeyError:
@@ -104,7 +81,8 @@ def get_rule(name: str) -> Rule:
 
 
 def ranking(aggregate: Aggregate, names: tuple[str, ...]) -> list[int]:
-    """Indices of options, best first: by score, then tiebreak, then name.
+    """Indices of options, best first: the drawn option (if a randomising rule drew one), then
+    by score, then tiebreak, then name.
 
     Scores within ``TIE_TOLERANCE`` (relative) of the best count as tied, so round-off between
     backends cannot flip a decision, and the order of options never matters.
@@ -115,6 +93,9 @@ def ranking(aggregate: Aggregate, names: tuple[str, ...]) -> list[int]:
 
     remaining = list(range(len(names)))
     order: list[int] = []
+    if aggregate.drawn is not None:
+        order.append(aggregate.drawn)
+        remaining.remove(aggregate.drawn)
     while remaining:
         top = max(aggregate.scores[i] for i in remaining)
         tied = [i for i in remaining if aggregate.scores[i] >= top - tolerance(aggregate.scores)]
@@ -130,8 +111,13 @@ def ranking(aggregate: Aggregate, names: tuple[str, ...]) -> list[int]:
 
 def tied_with_best(aggregate: Aggregate, order: list[int]) -> list[int]:
     """Options (after the first in ``order``) whose score ties the best one's."""
-    if not order:
+    if not order or aggregate.drawn is not None:
         return []
     best = aggregate.scores[order[0]]
     tol = TIE_TOLERANCE * max(1.0, float(np.abs(aggregate.scores).max()))
-    return [i for i in order[1:] if aggregate.scores[i] >= best - tol]
+    tied = [i for i in order[1:] if aggregate.scores[i] >= best - tol]
+    if aggregate.tiebreak is not None and tied:
+        tb = aggregate.tiebreak
+        tb_tol = TIE_TOLERANCE * max(1.0, float(np.abs(tb).max()))
+        tied = [i for i in tied if tb[i] >= tb[order[0]] - tb_tol]
+    return tied

@@ -11,7 +11,7 @@ per theory.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,6 +32,9 @@ class Assessment:
     choiceworthiness: np.ndarray  # (options, theories)
     value_weights: np.ndarray  # (theories, values)
     norm_penalties: np.ndarray  # (theories, norms): weight_n if T penalises n, else 0
+    #: P(condition of case k of policy p | e) per (p, k): the conditions of conditional
+    #: policies, which concern the situation only, so they do not depend on the option.
+    case_probability: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
 def assess(
@@ -75,6 +78,13 @@ def assess(
             if chosen == (norm.modality == "prohibition"):
                 violation[i, j] = float(probability[i])
 
+    cases: dict[tuple[str, int], float] = {}
+    for policy in problem.policies:
+        for k, case in enumerate(policy.cases):
+            variables = tuple(dict.fromkeys(c.variable for c in case.when))
+            mass = np.sum(joint(variables)[0] * _event_indicator(problem, variables, (case.when,)))
+            cases[(policy.name, k)] = float(mass)
+
     weights, penalties = theory_matrices(problem, problem.theories)
     cw = expected @ weights.T - violation @ penalties.T
     return Assessment(
@@ -87,6 +97,7 @@ def assess(
         choiceworthiness=cw,
         value_weights=weights,
         norm_penalties=penalties,
+        case_probability=cases,
     )
 
 

@@ -48,6 +48,7 @@ def check_problem(problem: DecisionProblem) -> None:
     for policy in problem.policies:
         _check_policy(policy, problem, FORMALISMS)
     _unique("policies", (p.name for p in problem.policies))
+    _check_uncertainty(problem, states)
 
 
 def _check_name(where: str, name: object) -> None:
@@ -320,11 +321,125 @@ def _check_policy(policy: Policy, problem: DecisionProblem, formalisms: tuple[st
                 f"unknown theory {theory!r}; expected one of {sorted(theories)}",
             )
     _unique(f"{where}.credences", (t for t, _ in policy.credences))
-    _check_credences(f"{where}.credences", policy.credences)
+    if policy.credences:  # empty: the problem's own credences apply
+        _check_credences(f"{where}.credences", policy.credences)
     known = theories | {v.name for v in problem.values} | {n.name for n in problem.norms}
-    for principle in policy.principles:
+    _check_principles(f"{where}.principles", policy.principles, known)
+    _check_policy_abstraction(policy, problem, known)
+
+
+def _check_principles(where: str, principles: Sequence[str], known: set[str]) -> None:
+    for principle in principles:
         if principle not in known:
             raise InvalidProblem(
-                f"{where}.principles",
-                f"unknown principle {principle!r}; expected a value, norm or theory name",
+                where, f"unknown principle {principle!r}; expected a value, norm or theory name"
             )
+    _unique(where, principles)
+
+
+def _check_policy_abstraction(policy: Policy, problem: DecisionProblem, known: set[str]) -> None:
+    from engine.ir import ABSTRACTIONS
+
+    where = f"policies.{policy.name}"
+    if policy.abstraction not in ABSTRACTIONS:
+        raise InvalidProblem(
+            f"{where}.abstraction",
+            f"expected one of {list(ABSTRACTIONS)}, found {policy.abstraction!r}",
+        )
+    if policy.abstraction == "ordering" and not policy.principles:
+        raise InvalidProblem(
+            f"{where}.principles", "an ordering policy needs at least one principle (found none)"
+        )
+    if policy.abstraction == "conditional" and not policy.cases:
+        raise InvalidProblem(
+            f"{where}.cases", "a conditional policy needs at least one case (found none)"
+        )
+    if policy.cases and policy.abstraction != "conditional":
+        raise InvalidProblem(
+            f"{where}.cases",
+            f"only a conditional policy has cases; set abstraction: conditional "
+            f"(found {policy.abstraction!r})",
+        )
+    downstream = problem.descendants(problem.decision.name)
+    variables = {v.name: v.states for v in problem.variables}
+    for k, case in enumerate(policy.cases):
+        at = f"{where}.cases[{k}]"
+        if not case.when:
+            raise InvalidProblem(f"{at}.when", "expected at least one condition, found none")
+        for clause in case.when:
+            if clause.variable not in variables:
+                raise InvalidProblem(
+                    f"{at}.when",
+                    f"unknown variable {clause.variable!r}; expected one of {sorted(variables)}",
+                )
+            if clause.variable in downstream:
+                raise InvalidProblem(
+                    f"{at}.when.{clause.variable}",
+                    "a policy condition must describe the situation, not an outcome: this "
+                    "variable depends on the decision; condition on one that does not",
+                )
+            for state in clause.states:
+                if state not in variables[clause.variable]:
+                    raise InvalidProblem(
+                        f"{at}.when.{clause.variable}",
+                        f"unknown state {state!r}; expected one of "
+                        f"{list(variables[clause.variable])}",
+                    )
+        if not case.principles:
+            raise InvalidProblem(f"{at}.principles", "expected at least one principle")
+        _check_principles(f"{at}.principles", case.principles, known)
+    tolerance = _check_finite(f"{where}.tolerance", policy.tolerance)
+    if tolerance < 0:
+        raise InvalidProblem(f"{where}.tolerance", f"expected a number >= 0, found {tolerance}")
+    confidence = _check_finite(f"{where}.confidence", policy.confidence)
+    if not 0.5 < confidence <= 1.0:
+        raise InvalidProblem(
+            f"{where}.confidence", f"expected a probability in (0.5, 1], found {confidence}"
+        )
+
+
+def _check_uncertainty(problem: DecisionProblem, states: dict[str, tuple[str, ...]]) -> None:
+    from engine.ir import UTILITY_DISTRIBUTIONS, CPTUncertainty
+
+    seen: set[str] = set()
+    cpts = {c.child: c for c in problem.cpts}
+    values = {v.name: v for v in problem.values}
+    for item in problem.uncertainty:
+        if isinstance(item, CPTUncertainty):
+            where = f"variables.{item.child}.cpt_concentration"
+            if item.child not in cpts:
+                raise InvalidProblem(where, f"unknown variable {item.child!r}")
+            rows = math.prod(_shape(cpts[item.child].parents, states))
+            key = f"cpt:{item.child}"
+            if len(item.concentration) != rows:
+                raise InvalidProblem(
+                    where,
+                    f"expected {rows} concentrations (one per row), found "
+                    f"{len(item.concentration)}",
+                )
+            for r, kappa in enumerate(item.concentration):
+                if _check_finite(f"{where}[{r}]", kappa) <= 0:
+                    raise InvalidProblem(f"{where}[{r}]", f"expected a number > 0, found {kappa}")
+        else:
+            where = f"values.{item.value}.uncertainty"
+            if item.value not in values:
+                raise InvalidProblem(where, f"unknown value {item.value!r}")
+            if item.distribution not in UTILITY_DISTRIBUTIONS:
+                raise InvalidProblem(
+                    f"{where}.distribution",
+                    f"expected one of {list(UTILITY_DISTRIBUTIONS)}, found {item.distribution!r}",
+                )
+            size = len(values[item.value].table)
+            key = f"value:{item.value}"
+            if len(item.scale) != size:
+                raise InvalidProblem(
+                    f"{where}.scale", f"expected {size} entries, found {len(item.scale)}"
+                )
+            for i, scale in enumerate(item.scale):
+                if _check_finite(f"{where}.scale[{i}]", scale) < 0:
+                    raise InvalidProblem(
+                        f"{where}.scale[{i}]", f"expected a number >= 0, found {scale}"
+                    )
+        if key in seen:
+            raise InvalidProblem(where, "given more than once")
+        seen.add(key)

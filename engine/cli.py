@@ -12,7 +12,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -51,7 +51,34 @@ EvidenceOption = Annotated[
     list[str] | None,
     typer.Option("--evidence", "-e", help="Observed state, VAR=STATE (repeatable)."),
 ]
-RuleOption = Annotated[str | None, typer.Option("--rule", help="Decision rule: mec | mft.")]
+RuleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rule",
+        help="Decision rule: mec | mft | mfo | borda | parliament | nash | trimmed-mean | median "
+        "| lexicographic | pareto.",
+    ),
+]
+RiskOption = Annotated[
+    str | None,
+    typer.Option("--risk", help="ev (expected value, default) or cvar:ALPHA, e.g. cvar:0.1."),
+]
+TieBreakOption = Annotated[
+    str | None,
+    typer.Option("--tie-break", help="'name': choose among incomparable options by name."),
+]
+SamplesOption = Annotated[
+    int | None,
+    typer.Option("--samples", help="Parameter draws for P(best) (default 1000; 0 skips it)."),
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the P(best) draws.")]
+DrawSeedOption = Annotated[
+    int | None,
+    typer.Option("--draw-seed", help="parliament: draw the option from its chances (seeded)."),
+]
+TrimOption = Annotated[
+    float | None, typer.Option("--trim", help="trimmed-mean: credence cut from each tail.")
+]
 NormalisationOption = Annotated[
     Normalisation | None, typer.Option("--normalise", help="Normalisation across theories.")
 ]
@@ -79,10 +106,19 @@ def run_decision(
     policy: str | None,
     backend: str,
     scenario: Path | None = None,
+    **extra: Any,
 ) -> tuple[DecisionProblem, Decision]:
+    """Load and decide; ``extra`` are further keyword options of :func:`engine.decide.decide`
+    (``risk``, ``tie_break``, ``samples``, ``seed``, ``value_of_information``) plus
+    ``draw_seed`` and ``trim`` for the rule options."""
+    from engine.aggregate import RuleOptions
     from engine.decide import decide
     from engine.evidence import parse_evidence
 
+    draw_seed, trim = extra.pop("draw_seed", None), extra.pop("trim", None)
+    options = None
+    if draw_seed is not None or trim is not None:
+        options = RuleOptions(seed=draw_seed, trim=0.1 if trim is None else trim)
     problem = load_problem(file, scenario)
     return problem, decide(
         problem,
@@ -91,6 +127,8 @@ def run_decision(
         normalisation=normalise.value if normalise else None,
         policy=policy,
         backend=backend,
+        rule_options=options,
+        **extra,
     )
 
 
@@ -108,10 +146,31 @@ def decide(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the exact result as JSON.")
     ] = False,
+    risk: RiskOption = None,
+    tie_break: TieBreakOption = None,
+    samples: SamplesOption = None,
+    seed: SeedOption = 0,
+    draw_seed: DrawSeedOption = None,
+    trim: TrimOption = None,
 ) -> None:
-    """Decide a problem: the chosen option (or abstention), per-option table and explanation."""
+    """Decide a problem: the chosen option (or abstention), per-option table and explanation;
+    P(best) when the problem has parameter uncertainty."""
     try:
-        problem, result = run_decision(file, evidence, rule, normalise, policy, backend, scenario)
+        problem, result = run_decision(
+            file,
+            evidence,
+            rule,
+            normalise,
+            policy,
+            backend,
+            scenario,
+            risk=risk,
+            tie_break=tie_break,
+            samples=samples,
+            seed=seed,
+            draw_seed=draw_seed,
+            trim=trim,
+        )
     except PhronesisError as exc:
         fail(str(exc))
     if as_json:
@@ -130,10 +189,29 @@ def explain(
     backend: BackendOption = "pgmpy",
     scenario: Annotated[Path | None, typer.Option("--scenario")] = None,
     top: Annotated[int, typer.Option("--top", help="How many contributions to list.")] = 5,
+    risk: RiskOption = None,
+    tie_break: TieBreakOption = None,
+    draw_seed: DrawSeedOption = None,
+    trim: TrimOption = None,
 ) -> None:
-    """Explain a decision: narrative and the contributions that moved it."""
+    """Explain a decision: narrative, the contributions that moved it, and the observations
+    most worth making before deciding (value of information)."""
     try:
-        _, result = run_decision(file, evidence, rule, normalise, policy, backend, scenario)
+        _, result = run_decision(
+            file,
+            evidence,
+            rule,
+            normalise,
+            policy,
+            backend,
+            scenario,
+            risk=risk,
+            tie_break=tie_break,
+            samples=0,
+            draw_seed=draw_seed,
+            trim=trim,
+            value_of_information=True,
+        )
     except PhronesisError as exc:
         fail(str(exc))
     console.print(result.explanation.narrative, highlight=False, markup=False)
@@ -147,6 +225,23 @@ def explain(
         for c in contributions:
             table.add_row(c.kind, c.name, c.theory, f"{c.amount:+.4g}")
         console.print(table)
+    show_observations(result)
+
+
+def show_observations(result: Decision) -> None:
+    """The value of information of each observable variable, most worth observing first."""
+    observations = result.value_of_information
+    if not observations:
+        console.print("No unobserved variable can be observed before deciding.")
+        return
+    table = Table(title="Observations most worth making before deciding")
+    for column in ("variable", "VOI", "P(decision changes)", "decision after each state"):
+        table.add_column(column, justify="left" if column[0] in "vd" else "right")
+    for o in observations:
+        after = ", ".join(f"{s}→{d or 'abstain'}" for s, d in o.decisions.items())
+        value = "n/a" if o.value is None else f"{o.value:.4g}"
+        table.add_row(escape(o.variable), value, f"{o.p_change:.3g}", escape(after))
+    console.print(table)
 
 
 @app.command()
@@ -221,7 +316,27 @@ def show_decision(name: str, result: Decision) -> None:
     for n in rows[0].norm_violation:
         table.add_row(f"P(violates {n})", *(f"{r.norm_violation[n]:.3g}" for r in rows))
     table.add_row("score", *("—" if r.score is None else f"{r.score:.4g}" for r in rows))
+    if result.chances is not None:
+        table.add_row("chance", *(f"{result.chances[r.option]:.3g}" for r in rows))
+    if result.p_best is not None and result.p_best_se is not None:
+        table.add_row(
+            "P(best)",
+            *(f"{result.p_best[r.option]:.3f} ± {result.p_best_se[r.option]:.3f}" for r in rows),
+        )
     console.print(table)
+    if result.p_best is not None:
+        abstain = result.p_best.get("(abstain)")
+        extra = f"; P(no option permissible) = {abstain:.3f}" if abstain else ""
+        console.print(
+            f"P(best) from {result.p_best_samples} parameter draws (± one Monte-Carlo standard "
+            f"error){extra}.",
+            highlight=False,
+        )
+    if result.policy_consistent is not None:
+        console.print(
+            f"Consistent with policy: {'yes' if result.policy_consistent else 'NO'}",
+            highlight=False,
+        )
     console.print(result.explanation.narrative, highlight=False, markup=False)
     prov = result.provenance
     console.print(

@@ -1,40 +1,66 @@
 """The decision pipeline (shared/DESIGN.md, "Decision semantics" steps 1–6).
 
-posterior under do(a)  ->  EV, P(violation), CW per theory   (engine.assess)
+posterior under do(a)  ->  EV, P(violation), CW per theory   (engine.assess; CVaR: engine.risk)
 ->  permissibility filter: option a is impermissible when, for a hard norm n,
     P(viol_n | do(a), e) > threshold_n, a norm being hard when a theory with positive
     credence endorses it with ``norm_handling = constraint``
-->  aggregation across theories over the permissible options (engine.aggregate)
-->  Decision with explanation (engine.explain) and provenance.
+->  the active policy compiled to a rule and lexical criteria (engine.policy)
+->  aggregation across theories over the permissible options (engine.aggregate); incomparable
+    top options abstain unless a tie-break is asked for
+->  Decision with explanation (engine.explain), policy verdict, P(best) under parameter
+    uncertainty (engine.uncertainty), value of information (engine.voi) and provenance.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from engine.aggregate import Aggregate, get_rule, normalisers, ranking, tied_with_best
+from engine.aggregate import (
+    DEFAULT_NORMALISATION,
+    Aggregate,
+    RuleOptions,
+    get_rule,
+    normalisers,
+    ranking,
+    tied_with_best,
+)
 from engine.assess import Assessment, assess, theory_endorses
 from engine.backend import InferenceBackend, get_backend
+from engine.errors import PolicyError
 from engine.evidence import check_evidence
 from engine.explain import explain
 from engine.ir import DecisionProblem, Policy
+from engine.policy import CompiledPolicy, compile_policy, policy_verdict, principle_criteria
 from engine.result import Decision, Exclusion, OptionReport
+from engine.risk import parse_risk, risk_choiceworthiness
 
 VIOLATION_TOLERANCE = 1e-12
+TIE_BREAKS: tuple[str, ...] = ("name",)
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """The rule, normalisation, credences and policy a decision is made under."""
+    """The rule, normalisation, credences and policy a decision is made under.
+
+    ``criteria_names`` are the lexical criteria (principles) of the ``lexicographic`` /
+    ``pareto`` rules (empty: the theories by credence); ``risk`` is ``"ev"`` or
+    ``"cvar:ALPHA"``; ``tie_break`` ``"name"`` chooses among incomparable options by name.
+    """
 
     rule: str
     normalisation: str
     credences: np.ndarray
     policy: Policy | None
+    options: RuleOptions = RuleOptions()
+    criteria_names: tuple[str, ...] = ()
+    risk: str = "ev"
+    tie_break: str | None = None
+    explicit_rule: bool = False
 
 
 def resolve_settings(
@@ -42,32 +68,52 @@ def resolve_settings(
     rule: str | None = None,
     normalisation: str | None = None,
     policy: str | None = None,
+    *,
+    options: RuleOptions | None = None,
+    risk: str | None = None,
+    tie_break: str | None = None,
 ) -> Settings:
-    """Explicit arguments win over the policy's choices, which win over MEC / none."""
+    """Explicit arguments win over the policy's choices, which win over MEC / the rule's
+    default normalisation (``none``; ``variance`` for trimmed-mean and median)."""
     active = problem.policy(policy) if policy is not None else None
     credences = np.array([t.credence for t in problem.theories])
-    if active is not None:
+    if active is not None and active.credences:
         stated = dict(active.credences)
         credences = np.array([stated.get(t.name, 0.0) for t in problem.theories])
     chosen_rule = rule or (active.rule if active else None) or "mec"
-    chosen_norm = normalisation or (active.normalisation if active else None) or "none"
     get_rule(chosen_rule)
+    chosen_norm = (
+        normalisation
+        or (active.normalisation if active else None)
+        or DEFAULT_NORMALISATION.get(chosen_rule, "none")
+    )
     normalisers(np.zeros((1, 1)), chosen_norm)
-    return Settings(chosen_rule, chosen_norm, credences, active)
+    kind, alpha = parse_risk(risk)
+    if tie_break is not None and tie_break not in TIE_BREAKS:
+        raise PolicyError(
+            f"unknown tie-break {tie_break!r}; expected one of {', '.join(TIE_BREAKS)}"
+        )
+    rule_options = options or RuleOptions()
+    if active is not None and active.tolerance != rule_options.tolerance and options is None:
+        rule_options = dataclasses.replace(rule_options, tolerance=active.tolerance)
+    return Settings(
+        chosen_rule,
+        chosen_norm,
+        credences,
+        active,
+        rule_options,
+        (),
+        "ev" if kind == "ev" else f"cvar:{alpha:g}",
+        tie_break,
+        rule is not None,
+    )
 
 
 def exclusions(
     problem: DecisionProblem, assessment: Assessment, credences: np.ndarray
 ) -> list[Exclusion]:
     """Every (option, hard norm) with P(violation) above the norm's threshold."""
-    hard = [
-        j
-        for j, norm in enumerate(problem.norms)
-        if any(
-            c > 0 and t.norm_handling == "constraint" and theory_endorses(t, norm.name)
-            for t, c in zip(problem.theories, credences, strict=True)
-        )
-    ]
+    hard = hard_norms(problem, credences)
     found = []
     for i, option in enumerate(assessment.options):
         for j in hard:
@@ -78,14 +124,67 @@ def exclusions(
     return found
 
 
+def hard_norms(problem: DecisionProblem, credences: np.ndarray) -> list[int]:
+    """Indices of norms a theory with positive credence treats as side-constraints."""
+    return [
+        j
+        for j, norm in enumerate(problem.norms)
+        if any(
+            c > 0 and t.norm_handling == "constraint" and theory_endorses(t, norm.name)
+            for t, c in zip(problem.theories, credences, strict=True)
+        )
+    ]
+
+
+def criteria_matrix(
+    problem: DecisionProblem, assessment: Assessment, settings: Settings
+) -> np.ndarray | None:
+    """The lexical criteria (options x principles) of ``settings``, or ``None``."""
+    if not settings.criteria_names:
+        return None
+    return principle_criteria(
+        problem,
+        settings.criteria_names,
+        assessment.expected_values,
+        assessment.violation,
+        assessment.choiceworthiness,
+    )
+
+
 def aggregate_options(
-    assessment: Assessment, rows: list[int], settings: Settings
+    assessment: Assessment,
+    rows: list[int],
+    settings: Settings,
+    criteria: np.ndarray | None = None,
 ) -> tuple[Aggregate, list[int]]:
     """Aggregate the options ``rows`` and return (aggregate, ranking as indices into rows)."""
     cw = assessment.choiceworthiness[rows]
-    aggregate = get_rule(settings.rule)(cw, settings.credences, settings.normalisation)
+    options = settings.options
+    if criteria is not None:
+        options = dataclasses.replace(
+            options, criteria=criteria[rows], criteria_names=settings.criteria_names
+        )
+    aggregate = get_rule(settings.rule)(
+        cw, settings.credences, settings.normalisation, options=options
+    )
     names = tuple(assessment.options[i] for i in rows)
     return aggregate, ranking(aggregate, names)
+
+
+def apply_policy(
+    problem: DecisionProblem, assessment: Assessment, settings: Settings
+) -> tuple[Settings, CompiledPolicy | None]:
+    """Compile the active policy in this context and fold its rule and criteria into settings."""
+    if settings.policy is None:
+        return settings, None
+    compiled = compile_policy(problem, settings.policy, assessment)
+    rule = settings.rule
+    if not settings.explicit_rule and compiled.rule is not None:
+        rule = compiled.rule
+    names = compiled.principles if compiled.abstraction != "rule" else ()
+    if rule in ("lexicographic", "pareto") and not names:
+        names = settings.policy.principles
+    return dataclasses.replace(settings, rule=rule, criteria_names=names), compiled
 
 
 def decide(
@@ -96,8 +195,21 @@ def decide(
     normalisation: str | None = None,
     policy: str | None = None,
     backend: str | InferenceBackend = "pgmpy",
+    rule_options: RuleOptions | None = None,
+    risk: str | None = None,
+    tie_break: str | None = None,
+    samples: int | None = None,
+    seed: int = 0,
+    value_of_information: bool = False,
 ) -> Decision:
     """Decide ``problem`` given ``evidence``.
+
+    ``rule`` is any short name of :data:`engine.aggregate.RULES`; ``rule_options`` carries a
+    rule's extra settings (parliament seed, trimming, tolerance); ``risk`` is ``"ev"`` or
+    ``"cvar:ALPHA"``; ``tie_break="name"`` chooses among incomparable top options by name
+    instead of abstaining. Under parameter uncertainty P(best) is estimated from ``samples``
+    parameter draws (default 1000; 0 skips it) seeded with ``seed``.
+    ``value_of_information`` adds the value of observing each unobserved variable first.
 
     Examples
     --------
@@ -105,33 +217,83 @@ def decide(
     >>> problem = load_scenario("examples/heinz.yaml")
     >>> decide(problem, policy="consequentialist").option
     'steal'
+    >>> decide(problem, rule="parliament").chances
+    {'steal': 0.0, 'steal_and_confess': 0.0, 'do_not_steal': 1.0}
     """
     evidence = check_evidence(problem, evidence or {})
-    settings = resolve_settings(problem, rule, normalisation, policy)
+    settings = resolve_settings(
+        problem,
+        rule,
+        normalisation,
+        policy,
+        options=rule_options,
+        risk=risk,
+        tie_break=tie_break,
+    )
     engine = get_backend(backend)
     assessment = assess(problem, evidence, engine)
+    kind, alpha = parse_risk(settings.risk)
+    if kind == "cvar":
+        cw = risk_choiceworthiness(problem, evidence, engine, assessment, alpha)
+        assessment = dataclasses.replace(assessment, choiceworthiness=cw)
+    settings, compiled = apply_policy(problem, assessment, settings)
+    criteria = criteria_matrix(problem, assessment, settings)
     excluded = exclusions(problem, assessment, settings.credences)
     blocked = {e.option for e in excluded}
     everything = list(range(len(assessment.options)))
     permissible = [i for i in everything if assessment.options[i] not in blocked]
+    notes: list[str] = []
 
-    _, unconstrained = aggregate_options(assessment, everything, settings)
+    _, unconstrained = aggregate_options(assessment, everything, settings, criteria)
     unconstrained_best = assessment.options[unconstrained[0]]
     scores: dict[str, float | None] = dict.fromkeys(assessment.options)
+    chances: dict[str, float] | None = None
+    incomparable: tuple[str, ...] = ()
+    aggregate: Aggregate | None = None
+    order: list[int] = []
+    chosen: str | None = None
+    ties: list[str] = []
+    abstain: str | None = None
     if permissible:
-        aggregate, order = aggregate_options(assessment, permissible, settings)
+        aggregate, order = aggregate_options(assessment, permissible, settings, criteria)
+        if kind == "cvar":  # CVaR is not linear in the values: no exact additive split
+            aggregate = dataclasses.replace(aggregate, theory_weights=None)
         for k, i in enumerate(permissible):
             scores[assessment.options[i]] = float(aggregate.scores[k])
-        chosen = assessment.options[permissible[order[0]]]
-        abstain = None
-        ties = [assessment.options[permissible[k]] for k in tied_with_best(aggregate, order)]
+        if aggregate.chances is not None:
+            chances = dict.fromkeys(assessment.options, 0.0)
+            for k, i in enumerate(permissible):
+                chances[assessment.options[i]] = float(aggregate.chances[k])
+        if aggregate.note:
+            notes.append(f"{settings.rule}: {aggregate.note}")
+        incomparable = tuple(
+            sorted(assessment.options[permissible[k]] for k in aggregate.incomparable)
+        )
+        if incomparable and settings.tie_break is None:
+            abstain = (
+                f"the top options are incomparable under rule {settings.rule!r}: "
+                f"{', '.join(incomparable)} (none is at least as good on every criterion); "
+                "ask for a tie-break (tie_break='name') to choose among them"
+            )
+            aggregate, order = None, []
+        else:
+            chosen = assessment.options[permissible[order[0]]]
+            ties = [assessment.options[permissible[k]] for k in tied_with_best(aggregate, order)]
+            if incomparable:
+                ties = []
+                notes.append(
+                    f"incomparable options {', '.join(incomparable)}: chose by name (tie-break)"
+                )
     else:
-        aggregate, order, chosen, ties = None, [], None, []
         abstain = "no option is permissible: " + "; ".join(
             f"{e.option} violates {e.norm} with probability {e.probability:.3g} "
             f"> threshold {e.threshold:.3g}"
             for e in excluded
         )
+
+    consistent, silent = judge_policy(
+        problem, assessment, settings, compiled, permissible, criteria, chosen
+    )
 
     reports = tuple(
         OptionReport(
@@ -164,14 +326,87 @@ def decide(
         unconstrained_best=unconstrained_best,
         ties=ties,
         abstain=abstain,
+        policy_silent=silent,
+        notes=tuple(notes),
     )
-    return Decision(
+    p_best = p_best_se = None
+    n_samples = 0
+    if problem.uncertainty and samples != 0:
+        from engine.uncertainty import probability_best
+
+        estimate = probability_best(problem, evidence, settings, samples=samples or 1000, seed=seed)
+        p_best, p_best_se, n_samples = estimate.p_best, estimate.standard_error, estimate.samples
+        if kind == "cvar":
+            notes.append("P(best) uses expected choiceworthiness; the risk setting is not applied")
+    decision = Decision(
         option=chosen,
         abstain=abstain,
         options=reports,
         explanation=explanation,
-        provenance=provenance(problem, settings, engine, evidence),
+        provenance=provenance(problem, settings, engine, evidence, seed),
+        chances=chances,
+        incomparable=incomparable,
+        policy_consistent=consistent,
+        policy_silent=silent,
+        p_best=p_best,
+        p_best_se=p_best_se,
+        p_best_samples=n_samples,
+        notes=tuple(notes),
     )
+    if value_of_information:
+        from engine.voi import value_of_information as voi
+
+        observations = voi(
+            problem,
+            evidence,
+            decision,
+            rule=rule,
+            normalisation=normalisation,
+            policy=policy,
+            backend=engine,
+            rule_options=rule_options,
+            risk=risk,
+            tie_break=tie_break,
+        )
+        decision = dataclasses.replace(decision, value_of_information=observations)
+    return decision
+
+
+def judge_policy(
+    problem: DecisionProblem,
+    assessment: Assessment,
+    settings: Settings,
+    compiled: CompiledPolicy | None,
+    permissible: list[int],
+    criteria: np.ndarray | None,
+    chosen: str | None,
+) -> tuple[bool | None, str | None]:
+    """(policy_consistent, policy_silent) for the chosen option under the active policy."""
+    if compiled is None or settings.policy is None:
+        return None, None
+    policy_best: list[int] | None = None
+    if compiled.abstraction == "rule" and permissible and compiled.silent is None:
+        own = dataclasses.replace(
+            settings,
+            rule=settings.policy.rule or "mec",
+            normalisation=settings.policy.normalisation
+            or DEFAULT_NORMALISATION.get(settings.policy.rule or "mec", "none"),
+        )
+        if own.rule in ("lexicographic", "pareto") and criteria is None:
+            own = dataclasses.replace(own, criteria_names=settings.policy.principles)
+            criteria = criteria_matrix(problem, assessment, own)
+        aggregate, order = aggregate_options(assessment, permissible, own, criteria)
+        if aggregate.incomparable:
+            policy_best = [permissible[k] for k in aggregate.incomparable]
+        else:
+            top = [order[0], *tied_with_best(aggregate, order)]
+            policy_best = [permissible[k] for k in top]
+    verdict = policy_verdict(
+        problem, compiled, assessment, permissible, policy_best, settings.options.tolerance
+    )
+    if verdict.silent is not None or chosen is None:
+        return None, verdict.silent
+    return chosen in verdict.admissible, None
 
 
 def provenance(
@@ -179,6 +414,7 @@ def provenance(
     settings: Settings,
     backend: InferenceBackend,
     evidence: Mapping[str, str],
+    seed: int = 0,
 ) -> dict[str, Any]:
     from importlib import metadata
 
@@ -200,6 +436,11 @@ def provenance(
         ),
         "evidence": dict(evidence),
         "backend": backend.name,
+        "risk": settings.risk,
+        "tie_break": settings.tie_break,
+        "criteria": list(settings.criteria_names),
+        "rule_seed": settings.options.seed,
+        "seed": seed,
         "versions": {
             package: version(package) for package in ("phronesis", "numpy", "pgmpy", "torch", "jax")
         },

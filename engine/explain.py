@@ -36,6 +36,8 @@ def explain(
     unconstrained_best: str,
     ties: list[str],
     abstain: str | None,
+    policy_silent: str | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Explanation:
     contributions: list[Contribution] = []
     runner_up, margin = None, 0.0
@@ -56,6 +58,14 @@ def explain(
     decisive = _decisive_principle(
         settings, contributions, filter_decisive, by_value, by_norm, by_theory
     )
+    if (
+        settings.rule == "lexicographic"
+        and settings.criteria_names
+        and aggregate is not None
+        and len(order) >= 2
+        and not filter_decisive
+    ):
+        decisive = _separating_criterion(problem, assessment, settings, permissible, order)
     explanation = Explanation(
         runner_up=runner_up,
         margin=margin,
@@ -70,7 +80,38 @@ def explain(
         narrative="",
     )
     text = narrative(problem, settings, chosen, abstain, explanation)
+    extra = [*notes]
+    if policy_silent:
+        extra.insert(0, f"{policy_silent[0].upper()}{policy_silent[1:]}.")
+    if extra:
+        text = " ".join([text, *extra])
     return Explanation(**{**_fields(explanation), "narrative": text})
+
+
+def _separating_criterion(
+    problem: DecisionProblem,
+    assessment: Assessment,
+    settings: Settings,
+    permissible: list[int],
+    order: list[int],
+) -> str | None:
+    """The first lexical criterion on which the chosen option beats the runner-up."""
+    from engine.policy import principle_criteria
+    from engine.rules.base import tolerance
+
+    criteria = principle_criteria(
+        problem,
+        settings.criteria_names,
+        assessment.expected_values,
+        assessment.violation,
+        assessment.choiceworthiness,
+    )
+    c, r = permissible[order[0]], permissible[order[1]]
+    for k, name in enumerate(settings.criteria_names):
+        tol = tolerance(criteria[:, k], settings.options.tolerance)
+        if criteria[c, k] > criteria[r, k] + tol:
+            return name
+    return None
 
 
 def _fields(explanation: Explanation) -> dict[str, object]:

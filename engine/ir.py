@@ -23,11 +23,15 @@ Modality = Literal["obligation", "prohibition", "permission"]
 TheoryKind = Literal["cardinal", "ordinal", "deontic"]
 NormHandling = Literal["ignore", "penalty", "constraint"]
 Formalism = Literal["deontological", "consequentialist", "virtue", "mixed"]
+Abstraction = Literal["ordering", "conditional", "rule"]
+UtilityDistribution = Literal["normal", "interval"]
 
 MODALITIES: tuple[str, ...] = ("obligation", "prohibition", "permission")
 THEORY_KINDS: tuple[str, ...] = ("cardinal", "ordinal", "deontic")
 NORM_HANDLINGS: tuple[str, ...] = ("ignore", "penalty", "constraint")
 FORMALISMS: tuple[str, ...] = ("deontological", "consequentialist", "virtue", "mixed")
+ABSTRACTIONS: tuple[str, ...] = ("ordering", "conditional", "rule")
+UTILITY_DISTRIBUTIONS: tuple[str, ...] = ("normal", "interval")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +133,32 @@ class Theory:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyCase:
+    """One condition of a conditional policy: where ``when`` holds, ``principles`` apply
+    (most important first)."""
+
+    when: tuple[Clause, ...]
+    principles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A stated in-context ethical policy.
 
     ``principles`` orders the norms, values and theories the policy appeals to, most important
     first; ``credences`` replaces the theories' credences while the policy is active (theories it
-    omits get credence 0). ``rule`` / ``normalisation`` optionally fix how theories aggregate.
+    omits get credence 0; an empty ``credences`` keeps the problem's). ``rule`` /
+    ``normalisation`` optionally fix how theories aggregate.
+
+    ``abstraction`` says how much the policy specifies (engine.policy compiles each):
+
+    - ``rule``: a fully specified rule (credences, rule, normalisation); ``principles`` only
+      explain the choice. The default, and the meaning of policies written before it existed.
+    - ``ordering``: a bare lexical ordering of ``principles`` (values, norms, theories).
+    - ``conditional``: ``cases``; the first case whose condition holds with probability at
+      least ``confidence`` given the evidence supplies the ordering.
+
+    ``tolerance`` is the relative tolerance within which a principle counts options as equal.
     """
 
     name: str
@@ -144,6 +168,40 @@ class Policy:
     rule: str | None = None
     normalisation: str | None = None
     description: str = ""
+    abstraction: Abstraction = "rule"
+    cases: tuple[PolicyCase, ...] = ()
+    tolerance: float = 1e-9
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class CPTUncertainty:
+    """Second-order uncertainty about the rows of ``child``'s CPT.
+
+    Row r (parent configuration r, row-major as in :class:`CPT`) is Dirichlet(kappa_r p_r),
+    p_r the row in the CPT (its mean) and kappa_r = ``concentration[r]`` > 0 its total
+    concentration; a binary child's row is then Beta(kappa p, kappa (1 - p)). Zero entries
+    stay zero.
+    """
+
+    child: str
+    concentration: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UtilityUncertainty:
+    """Second-order uncertainty about the entries of ``value``'s utility table.
+
+    Entry i is Normal(U_i, scale_i^2) (``normal``) or Uniform(U_i - scale_i, U_i + scale_i)
+    (``interval``); ``scale`` is flat like the table.
+    """
+
+    value: str
+    distribution: UtilityDistribution
+    scale: tuple[float, ...]
+
+
+ParameterUncertainty = CPTUncertainty | UtilityUncertainty
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +314,7 @@ class DecisionProblem:
     policies: tuple[Policy, ...] = ()
     description: str = ""
     provenance: Provenance = Provenance()
+    uncertainty: tuple[ParameterUncertainty, ...] = ()
     content_hash: str = field(init=False, compare=False, default="")
     _network: BayesianNetwork | None = field(init=False, compare=False, default=None, repr=False)
 
@@ -327,6 +386,21 @@ class DecisionProblem:
         cpt = self.cpt(child)
         shape = tuple(len(self.states(p)) for p in (*cpt.parents, child))
         return np.asarray(cpt.table, dtype=np.float64).reshape(shape)
+
+    def descendants(self, name: str) -> frozenset[str]:
+        """Every variable reachable from ``name`` (a variable or the decision) along CPT edges."""
+        children: dict[str, list[str]] = {}
+        for cpt in self.cpts:
+            for parent in cpt.parents:
+                children.setdefault(parent, []).append(cpt.child)
+        found: set[str] = set()
+        stack = [name]
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return frozenset(found)
 
     def utility_array(self, value: str) -> np.ndarray:
         """U_v shaped (|parent_1|, ..., |parent_k|)."""
@@ -414,19 +488,51 @@ def content_dict(problem: DecisionProblem) -> dict[str, Any]:
             }
             for t in problem.theories
         ],
-        "policies": [
-            {
-                "name": p.name,
-                "formalism": p.formalism,
-                "credences": [[t, c] for t, c in p.credences],
-                "principles": list(p.principles),
-                "rule": p.rule,
-                "normalisation": p.normalisation,
-                "description": p.description,
-            }
-            for p in problem.policies
-        ],
+        "policies": [_policy_dict(p) for p in problem.policies],
+    } | _uncertainty_dict(problem.uncertainty)
+
+
+def _policy_dict(policy: Policy) -> dict[str, Any]:
+    """A policy as JSON data; fields added after the foundation appear only when set, so the
+    content hash of a problem that does not use them is unchanged."""
+    data: dict[str, Any] = {
+        "name": policy.name,
+        "formalism": policy.formalism,
+        "credences": [[t, c] for t, c in policy.credences],
+        "principles": list(policy.principles),
+        "rule": policy.rule,
+        "normalisation": policy.normalisation,
+        "description": policy.description,
     }
+    if policy.abstraction != "rule":
+        data["abstraction"] = policy.abstraction
+    if policy.cases:
+        data["cases"] = [
+            {
+                "when": [{"variable": c.variable, "states": list(c.states)} for c in case.when],
+                "principles": list(case.principles),
+            }
+            for case in policy.cases
+        ]
+    if policy.tolerance != 1e-9:
+        data["tolerance"] = policy.tolerance
+    if policy.confidence != 0.95:
+        data["confidence"] = policy.confidence
+    return data
+
+
+def _uncertainty_dict(uncertainty: tuple[ParameterUncertainty, ...]) -> dict[str, Any]:
+    if not uncertainty:
+        return {}
+    items: list[dict[str, Any]] = []
+    for u in uncertainty:
+        if isinstance(u, CPTUncertainty):
+            items.append(
+                {"kind": "dirichlet", "child": u.child, "concentration": list(u.concentration)}
+            )
+        else:
+            items.append({"kind": u.distribution, "value": u.value, "scale": list(u.scale)})
+    return {"uncertainty": items}
 
 
 def network_dict(network: BayesianNetwork) -> dict[str, Any]:

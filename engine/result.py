@@ -116,14 +116,58 @@ class Explanation:
 
 
 @dataclass(frozen=True, slots=True)
+class Observation:
+    """The value of observing ``variable`` before deciding (engine.voi).
+
+    ``value`` is the expected gain in the rule's score, sum_x P(x | e) max_a S(a | e, x) -
+    max_a S(a | e) (``None`` where the rule's scores are not comparable across contexts);
+    ``p_change`` the probability that the observation changes the decision; ``decisions`` the
+    option chosen after each state (``None``: abstain) and ``probability`` P(x | e).
+    """
+
+    variable: str
+    value: float | None
+    p_change: float
+    probability: dict[str, float]
+    decisions: dict[str, str | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "variable": self.variable,
+            "value": self.value,
+            "p_change": self.p_change,
+            "probability": self.probability,
+            "decisions": self.decisions,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
-    """The result of :func:`engine.decide`: an option, or an explicit abstention with its reason."""
+    """The result of :func:`engine.decide`: an option, or an explicit abstention with its reason.
+
+    Added by issue 5 (all optional): ``chances`` (a randomising rule's probability per option),
+    ``incomparable`` (the top options a partial-order rule cannot rank), ``policy_consistent``
+    (whether the option is one the active policy singles out; ``None`` without a policy or
+    where it is silent), ``policy_silent`` (why the policy leaves the case open), ``p_best``
+    with its Monte-Carlo standard error ``p_best_se`` over ``p_best_samples`` parameter samples
+    (``None`` without parameter uncertainty; ``"(abstain)"`` is the probability that no option
+    is permissible), ``value_of_information`` (best first) and ``notes``.
+    """
 
     option: str | None
     abstain: str | None
     options: tuple[OptionReport, ...]
     explanation: Explanation
     provenance: dict[str, Any]
+    chances: dict[str, float] | None = None
+    incomparable: tuple[str, ...] = ()
+    policy_consistent: bool | None = None
+    policy_silent: str | None = None
+    p_best: dict[str, float] | None = None
+    p_best_se: dict[str, float] | None = None
+    p_best_samples: int = 0
+    value_of_information: tuple[Observation, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def report(self, option: str) -> OptionReport:
         return next(r for r in self.options if r.option == option)
@@ -135,6 +179,15 @@ class Decision:
             "options": [r.to_dict() for r in self.options],
             "explanation": self.explanation.to_dict(),
             "provenance": self.provenance,
+            "chances": self.chances,
+            "incomparable": list(self.incomparable),
+            "policy_consistent": self.policy_consistent,
+            "policy_silent": self.policy_silent,
+            "p_best": self.p_best,
+            "p_best_se": self.p_best_se,
+            "p_best_samples": self.p_best_samples,
+            "value_of_information": [o.to_dict() for o in self.value_of_information],
+            "notes": list(self.notes),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -27,12 +27,16 @@ from engine.errors import InvalidProblem, ScenarioError
 from engine.ir import (
     CPT,
     Clause,
+    CPTUncertainty,
     DecisionNode,
     DecisionProblem,
     Norm,
+    ParameterUncertainty,
     Policy,
+    PolicyCase,
     Provenance,
     Theory,
+    UtilityUncertainty,
     ValueDimension,
     Variable,
 )
@@ -80,13 +84,30 @@ class VariableModel(_Strict):
     states: list[Name] = Field(min_length=1)
     parents: list[Name] = []
     cpt: Table
+    cpt_concentration: Table | None = Field(
+        default=None,
+        description="Second-order uncertainty: row r of the CPT is Dirichlet(kappa_r * row_r) "
+        "(Beta for two states), with the CPT row as its mean. One number for every row, or a "
+        "table with one number per parent configuration, like a utility.",
+    )
     description: str = ""
+
+
+class UtilityUncertaintyModel(_Strict):
+    distribution: Literal["normal", "interval"] = Field(
+        description="normal: entry ~ Normal(U, scale^2); interval: entry ~ Uniform(U - scale, "
+        "U + scale)."
+    )
+    scale: Table = Field(
+        description="One number for every entry, or a table shaped like the utility."
+    )
 
 
 class ValueModel(_Strict):
     name: Name
     parents: list[Name] = []
     utility: Table
+    uncertainty: UtilityUncertaintyModel | None = None
     description: str = ""
     frameworks: list[str] = []
 
@@ -114,13 +135,31 @@ class TheoryModel(_Strict):
     description: str = ""
 
 
+class PolicyCaseModel(_Strict):
+    when: dict[Name, Name | list[Name]] = Field(
+        min_length=1, description="Conditions on situation variables (not on outcomes)."
+    )
+    principles: list[Name] = Field(min_length=1)
+
+
 class PolicyModel(_Strict):
     name: Name
     formalism: Literal["deontological", "consequentialist", "virtue", "mixed"]
-    credences: dict[Name, Number]
+    abstraction: Literal["ordering", "conditional", "rule"] = Field(
+        default="rule",
+        description="ordering: a bare lexical ordering of `principles`; conditional: `cases`, "
+        "each an ordering that applies when its condition holds; rule: credences, rule and "
+        "normalisation fully specify the decision.",
+    )
+    credences: dict[Name, Number] = Field(
+        default={}, description="Credences while the policy is active; empty keeps the problem's."
+    )
     principles: list[Name] = []
+    cases: list[PolicyCaseModel] = []
     rule: str | None = None
     normalisation: Literal["none", "range", "variance"] | None = None
+    tolerance: Number = 1e-9
+    confidence: Number = 0.95
     description: str = ""
 
 
@@ -267,6 +306,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
                 value.name, tuple(value.parents), table, value.description, tuple(value.frameworks)
             )
         )
+    uncertainty = _uncertainty(model, states)
     return DecisionProblem(
         name=model.name,
         description=model.description,
@@ -315,11 +355,61 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
                 rule=p.rule,
                 normalisation=p.normalisation,
                 description=p.description,
+                abstraction=p.abstraction,
+                cases=tuple(
+                    PolicyCase(
+                        tuple(
+                            Clause(var, (s,) if isinstance(s, str) else tuple(s))
+                            for var, s in case.when.items()
+                        ),
+                        tuple(case.principles),
+                    )
+                    for case in p.cases
+                ),
+                tolerance=p.tolerance,
+                confidence=p.confidence,
             )
             for p in model.policies
         ),
         provenance=provenance or Provenance(),
+        uncertainty=uncertainty,
     )
+
+
+def _uncertainty(
+    model: ScenarioModel, states: dict[str, tuple[str, ...]]
+) -> tuple[ParameterUncertainty, ...]:
+    """``cpt_concentration`` and ``uncertainty`` entries as IR parameter uncertainty."""
+    found: list[ParameterUncertainty] = []
+    for variable in model.variables:
+        if variable.cpt_concentration is not None:
+            where = f"variables.{variable.name}.cpt_concentration"
+            found.append(
+                CPTUncertainty(
+                    variable.name,
+                    _per_entry(where, variable.cpt_concentration, variable.parents, states),
+                )
+            )
+    for value in model.values:
+        if value.uncertainty is not None:
+            where = f"values.{value.name}.uncertainty.scale"
+            found.append(
+                UtilityUncertainty(
+                    value.name,
+                    value.uncertainty.distribution,
+                    _per_entry(where, value.uncertainty.scale, value.parents, states),
+                )
+            )
+    return tuple(found)
+
+
+def _per_entry(
+    where: str, table: Any, parents: Sequence[str], states: dict[str, tuple[str, ...]]
+) -> tuple[float, ...]:
+    """One number per parent configuration: a scalar broadcast, or a utility-shaped table."""
+    if not isinstance(table, list | dict):
+        return (_number(where, table),) * math.prod(len(states[p]) for p in parents)
+    return flatten_table(where, table, parents, states, None)
 
 
 def _known_parents(where: str, parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> None:

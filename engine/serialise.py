@@ -9,12 +9,16 @@ from engine.ir import (
     CPT,
     BayesianNetwork,
     Clause,
+    CPTUncertainty,
     DecisionNode,
     DecisionProblem,
     Norm,
+    ParameterUncertainty,
     Policy,
+    PolicyCase,
     Provenance,
     Theory,
+    UtilityUncertainty,
     ValueDimension,
     Variable,
 )
@@ -132,12 +136,29 @@ def _build(data: dict[str, Any]) -> DecisionProblem:
                 rule=p.get("rule"),
                 normalisation=p.get("normalisation"),
                 description=p.get("description", ""),
+                abstraction=p.get("abstraction", "rule"),
+                cases=tuple(
+                    PolicyCase(
+                        tuple(Clause(c["variable"], tuple(c["states"])) for c in case["when"]),
+                        tuple(case["principles"]),
+                    )
+                    for case in p.get("cases", ())
+                ),
+                tolerance=float(p.get("tolerance", 1e-9)),
+                confidence=float(p.get("confidence", 0.95)),
             )
             for p in data.get("policies", ())
         ),
+        uncertainty=tuple(_uncertainty(u) for u in data.get("uncertainty", ())),
         provenance=Provenance(
             source=prov.get("source", ""),
             format=prov.get("format", ""),
             ontology_version=prov.get("ontology_version", ""),
         ),
     )
+
+
+def _uncertainty(item: dict[str, Any]) -> ParameterUncertainty:
+    if item["kind"] == "dirichlet":
+        return CPTUncertainty(item["child"], tuple(float(x) for x in item["concentration"]))
+    return UtilityUncertainty(item["value"], item["kind"], tuple(float(x) for x in item["scale"]))

@@ -446,14 +446,14 @@ def content_dict(problem: DecisionProblem) -> dict[str, Any]:
             "description": problem.decision.description,
         },
         "cpts": [
-            {"child": c.child, "parents": list(c.parents), "table": list(c.table)}
+            {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
             for c in problem.cpts
         ],
         "values": [
             {
                 "name": v.name,
                 "parents": list(v.parents),
-                "table": list(v.table),
+                "table": [float(x) for x in v.table],
                 "description": v.description,
                 "frameworks": list(v.frameworks),
             }
@@ -467,10 +467,10 @@ def content_dict(problem: DecisionProblem) -> dict[str, Any]:
                 "condition": [
                     {"variable": c.variable, "states": list(c.states)} for c in n.condition
                 ],
-                "weight": n.weight,
+                "weight": float(n.weight),
                 "priority": n.priority,
                 "defeasible": n.defeasible,
-                "threshold": n.threshold,
+                "threshold": float(n.threshold),
                 "source": n.source,
                 "description": n.description,
             }
@@ -480,8 +480,8 @@ def content_dict(problem: DecisionProblem) -> dict[str, Any]:
             {
                 "name": t.name,
                 "kind": t.kind,
-                "credence": t.credence,
-                "value_weights": [[v, w] for v, w in t.value_weights],
+                "credence": float(t.credence),
+                "value_weights": [[v, float(w)] for v, w in t.value_weights],
                 "norm_handling": t.norm_handling,
                 "norms": None if t.norms is None else list(t.norms),
                 "description": t.description,
@@ -545,7 +545,7 @@ def network_dict(network: BayesianNetwork) -> dict[str, Any]:
             for v in network.variables
         ],
         "cpts": [
-            {"child": c.child, "parents": list(c.parents), "table": list(c.table)}
+            {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
             for c in network.cpts
         ],
     }

@@ -14,6 +14,7 @@ posterior under do(a)  ->  EV, P(violation), CW per theory   (engine.assess; CVa
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -416,14 +417,6 @@ def provenance(
     evidence: Mapping[str, str],
     seed: int = 0,
 ) -> dict[str, Any]:
-    from importlib import metadata
-
-    def version(package: str) -> str | None:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return None
-
     return {
         "problem": problem.name,
         "problem_hash": problem.content_hash,
@@ -441,7 +434,20 @@ def provenance(
         "criteria": list(settings.criteria_names),
         "rule_seed": settings.options.seed,
         "seed": seed,
-        "versions": {
-            package: version(package) for package in ("phronesis", "numpy", "pgmpy", "torch", "jax")
-        },
+        "versions": dict(library_versions()),
     }
+
+
+@functools.cache
+def library_versions() -> tuple[tuple[str, str | None], ...]:
+    """Installed versions of phronesis and the libraries a result may depend on (read once:
+    ``importlib.metadata`` parses package metadata on every call)."""
+    from importlib import metadata
+
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return tuple((p, version(p)) for p in ("phronesis", "numpy", "pgmpy", "torch", "jax"))

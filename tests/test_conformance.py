@@ -19,7 +19,7 @@ from engine.ir import CPT, BayesianNetwork, Variable
 from engine.scenario import load_scenario
 
 #: every backend the suite runs on ("pyro" joins here once its exact enumeration lands)
-BACKEND_NAMES = ("pgmpy", "torch", "jax")
+BACKEND_NAMES = ("pgmpy", "torch", "jax", "pyro")
 
 TOLERANCE = 1e-12
 

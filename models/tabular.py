@@ -1,0 +1,109 @@
+"""Reading tables of observations (CSV) for learning, with errors that name the row and column.
+
+One job: turn a delimited text file into validated columns of strings. What the columns mean
+(variables and states, or pairwise choices) is checked by the learner that reads them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import PhronesisError
+
+
+class DataError(PhronesisError, ValueError):
+    """A data file for learning cannot be read or does not match the model.
+
+    ``source`` is the file, ``field`` the place in it (``row 7, column 'smoker'``).
+    """
+
+    def __init__(self, source: str, field: str, message: str) -> None:
+        self.source = source
+        self.field = field
+        self.detail = message
+        where = f"{source}: {field}" if field else source
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A rectangular table of strings read from ``source``.
+
+    ``lines[i]`` is the 1-based line of the file on which data row ``i`` starts, so errors can
+    point at it.
+    """
+
+    source: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    lines: tuple[int, ...]
+
+    def column(self, name: str) -> tuple[str, ...]:
+        j = self.columns.index(name)
+        return tuple(row[j] for row in self.rows)
+
+
+def read_table(
+    path: str | Path,
+    *,
+    delimiter: str = ",",
+    header: bool = True,
+    columns: tuple[str, ...] | None = None,
+) -> Table:
+    """Read a delimited file; every row must have as many cells as the header.
+
+    With ``header=False`` the column names come from ``columns``. Cells are stripped of
+    surrounding white space; an empty cell is an error (missing values are not supported yet).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+    ...     _ = f.write("rain,wet\\nyes,yes\\nno,no\\n")
+    >>> read_table(f.name).rows
+    (('yes', 'yes'), ('no', 'no'))
+    >>> os.unlink(f.name)
+    """
+    source = str(path)
+    try:
+        handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise DataError(source, "", f"cannot read the file ({exc.strerror})") from None
+    with handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            records = [(reader.line_num, row) for row in reader if row]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise DataError(source, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
+    if header:
+        if not records:
+            raise DataError(source, "header", "the file is empty; expected a header row")
+        names = tuple(cell.strip() for cell in records[0][1])
+        records = records[1:]
+    else:
+        assert columns is not None, "columns are required when the file has no header"
+        names = columns
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise DataError(source, "header", f"column {duplicated[0]!r} appears more than once")
+    rows: list[tuple[str, ...]] = []
+    lines: list[int] = []
+    for line, record in records:
+        # csv.reader reports the line on which a record *ends*; multi-line cells are rare here.
+        if len(record) != len(names):
+            raise DataError(
+                source,
+                f"line {line}",
+                f"expected {len(names)} cells ({', '.join(names)}), found {len(record)}",
+            )
+        cells = tuple(cell.strip() for cell in record)
+        for name, cell in zip(names, cells, strict=True):
+            if not cell:
+                raise DataError(
+                    source, f"line {line}, column {name!r}", "empty cell; every cell needs a value"
+                )
+        rows.append(cells)
+        lines.append(line)
+    return Table(source, names, tuple(rows), tuple(lines))

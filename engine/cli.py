@@ -346,6 +346,43 @@ def show_decision(name: str, result: Decision) -> None:
     )
 
 
+@app.command(name="compile")
+def compile_table(
+    file: Annotated[Path, typer.Argument(help="Scenario (YAML/JSON) or ontology file.")],
+    observe: Annotated[
+        list[str], typer.Option("--observe", "-o", help="An observable variable (repeatable).")
+    ],
+    rule: RuleOption = None,
+    normalise: NormalisationOption = None,
+    policy: PolicyOption = None,
+    backend: BackendOption = "pgmpy",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the table as JSON.")] = None,
+) -> None:
+    """Decide every combination of the observed variables ahead of time (a lookup table)."""
+    from engine.decision_table import compile_decision_table
+
+    try:
+        problem = load_problem(file)
+        table = compile_decision_table(
+            problem,
+            observe,
+            rule=rule,
+            normalisation=normalise.value if normalise else None,
+            policy=policy,
+            backend=backend,
+        )
+    except PhronesisError as exc:
+        fail(str(exc))
+    if out is not None:
+        table.save(out)
+    grid = Table(title=f"Decision table for {problem.name} ({len(table.entries)} entries)")
+    for name in (*table.observables, "option"):
+        grid.add_column(escape(name))
+    for key, (option, reason) in table.entries.items():
+        grid.add_row(*map(escape, key), escape(option or f"ABSTAIN: {reason}"))
+    console.print(grid)
+
+
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 

@@ -1,0 +1,111 @@
+"""Read ontology files (Turtle, RDF/XML, JSON-LD, N-Triples, N3, OWL/XML) into rdflib graphs.
+
+RDF serialisations are parsed by rdflib; OWL/XML, which rdflib cannot read, is loaded by
+owlready2 into a fresh, explicit ``World`` and copied out triple by triple, so no owlready2 object
+leaves this module. The core ontology is always merged in: a user graph may use ``phr:`` terms
+without importing it. Other ``owl:imports`` are not followed.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+from rdflib import OWL, RDF, Graph
+
+from ontology.errors import OntologyLoadError
+from ontology.vocabulary import CORE_IRI, CORE_PATH, PHR
+
+#: File suffix -> rdflib format; "owlxml" is read through owlready2.
+FORMATS: dict[str, str] = {
+    ".ttl": "turtle",
+    ".owl": "xml",
+    ".rdf": "xml",
+    ".xml": "xml",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".nt": "nt",
+    ".n3": "n3",
+    ".owx": "owlxml",
+}
+
+
+def detect_format(path: Path, head: str) -> str:
+    """The format of ``path``: by suffix, except that XML whose root is ``<Ontology`` is OWL/XML."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise OntologyLoadError(
+            str(path), f"unknown ontology suffix {suffix!r}; expected one of {known}"
+        )
+    fmt = FORMATS[suffix]
+    if fmt == "xml" and _is_owl_xml(head):
+        return "owlxml"
+    return fmt
+
+
+def _is_owl_xml(head: str) -> bool:
+    body = head.split("?>", 1)[-1].lstrip()
+    while body.startswith("<!"):  # comments and DOCTYPE
+        body = body.split(">", 1)[-1].lstrip()
+    return body.startswith("<Ontology") or body.startswith("<owl:Ontology")
+
+
+def read_graph(path: str | Path) -> Graph:
+    """The triples of one file, without the core ontology."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise OntologyLoadError(str(path), f"cannot read file ({exc.strerror})") from None
+    fmt = detect_format(path, raw[:4096].decode("utf-8", errors="replace"))
+    if fmt == "owlxml":
+        return _read_owl_xml(path, raw)
+    graph = Graph()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # rdflib warns on some JSON-LD contexts
+            graph.parse(data=raw, format=fmt, publicID=path.resolve().as_uri())
+    except Exception as exc:  # rdflib raises many unrelated types for syntax errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise OntologyLoadError(str(path), f"not valid {fmt}: {first}") from None
+    return graph
+
+
+def _read_owl_xml(path: Path, raw: bytes) -> Graph:
+    """OWL/XML through owlready2 (explicit World; the core preloaded so its import resolves)."""
+    from owlready2 import World
+
+    world = World()
+    try:
+        world.get_ontology(str(CORE_IRI)).load(
+            fileobj=io.BytesIO(_core_ntriples()), format="ntriples"
+        )
+        world.get_ontology(path.resolve().as_uri()).load(fileobj=io.BytesIO(raw), format="owlxml")
+    except Exception as exc:  # owlready2 raises bare exceptions for syntax errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise OntologyLoadError(str(path), f"not valid OWL/XML: {first}") from None
+    graph = Graph()
+    for triple in world.as_rdflib_graph().triples((None, None, None)):
+        graph.add(triple)
+    world.close()
+    return graph
+
+
+def core_graph() -> Graph:
+    """The shipped core ontology."""
+    return Graph().parse(CORE_PATH, format="turtle")
+
+
+def _core_ntriples() -> bytes:
+    return core_graph().serialize(format="nt", encoding="utf-8")
+
+
+def load_graph(path: str | Path) -> Graph:
+    """A user file merged with the core ontology (the graph reasoning and validation see)."""
+    graph = read_graph(path)
+    if (CORE_IRI, RDF.type, OWL.Ontology) not in graph:  # the core itself, or a copy of it
+        graph += core_graph()
+    graph.bind("phr", PHR)
+    return graph

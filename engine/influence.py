@@ -15,7 +15,6 @@ utility table over ``parents``. Invariants are checked once, at construction, an
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import InvalidProblem
-from engine.ir import CPT, Provenance, Variable, _canonical, _provenance_dict
+from engine.ir import CPT, ContentHashed, Provenance, Variable, _provenance_dict, content_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +45,8 @@ class UtilityNode:
     description: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class InfluenceDiagram:
+@dataclass(frozen=True, slots=True, eq=False)
+class InfluenceDiagram(ContentHashed):
     """A validated, hashed influence diagram (or LIMID when ``no_forgetting`` is false).
 
     Examples
@@ -81,16 +80,7 @@ class InfluenceDiagram:
 
         order = check_influence_diagram(self)
         object.__setattr__(self, "_order", order)
-        digest = hashlib.sha256(_canonical(influence_dict(self)).encode()).hexdigest()
-        object.__setattr__(self, "content_hash", digest)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, InfluenceDiagram):
-            return NotImplemented
-        return self.content_hash == other.content_hash and self.provenance == other.provenance
-
-    def __hash__(self) -> int:
-        return hash(self.content_hash)
+        object.__setattr__(self, "content_hash", content_digest(influence_dict(self)))
 
     # -- lookups ---------------------------------------------------------------------------
     def states(self, name: str) -> tuple[str, ...]:

@@ -213,8 +213,33 @@ class Provenance:
     ontology_version: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class BayesianNetwork:
+class ContentHashed:
+    """Identity by content: equal iff the SHA-256 content hashes and the provenance are equal.
+
+    For frozen dataclasses declared with ``eq=False`` (so these methods are not replaced) that
+    set ``content_hash`` with :func:`content_digest` at construction.
+    """
+
+    __slots__ = ()
+    content_hash: str
+    provenance: Provenance
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.content_hash == other.content_hash and self.provenance == other.provenance
+
+    def __hash__(self) -> int:
+        return hash(self.content_hash)
+
+
+def content_digest(data: Any) -> str:
+    """SHA-256 of the canonical JSON of ``data`` (sorted keys, no spaces, no NaN)."""
+    return hashlib.sha256(_canonical(data).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BayesianNetwork(ContentHashed):
     """Chance variables and their CPTs: what inference backends evaluate.
 
     A :class:`DecisionProblem` compiles to one (:meth:`DecisionProblem.network`) with the
@@ -238,16 +263,7 @@ class BayesianNetwork:
         from engine.checks import check_network
 
         check_network(self)
-        digest = hashlib.sha256(_canonical(network_dict(self)).encode()).hexdigest()
-        object.__setattr__(self, "content_hash", digest)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, BayesianNetwork):
-            return NotImplemented
-        return self.content_hash == other.content_hash and self.provenance == other.provenance
-
-    def __hash__(self) -> int:
-        return hash(self.content_hash)
+        object.__setattr__(self, "content_hash", content_digest(network_dict(self)))
 
     def states(self, name: str) -> tuple[str, ...]:
         for variable in self.variables:
@@ -286,8 +302,8 @@ class BayesianNetwork:
         return cls.from_dict(json.loads(text))
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionProblem:
+@dataclass(frozen=True, slots=True, eq=False)
+class DecisionProblem(ContentHashed):
     """A validated, hashed decision problem (shared/DESIGN.md, "engine/ir").
 
     Examples
@@ -322,8 +338,7 @@ class DecisionProblem:
         from engine.checks import check_problem
 
         check_problem(self)
-        digest = hashlib.sha256(_canonical(content_dict(self)).encode()).hexdigest()
-        object.__setattr__(self, "content_hash", digest)
+        object.__setattr__(self, "content_hash", content_digest(content_dict(self)))
 
     def network(self) -> BayesianNetwork:
         """The chance part with the decision as a uniform root: P(X | D = a) = P(X | do(a))."""
@@ -340,15 +355,6 @@ class DecisionProblem:
             )
             object.__setattr__(self, "_network", net)
         return self._network
-
-    def __eq__(self, other: object) -> bool:
-        """Equal content (by SHA-256 content hash) and equal provenance."""
-        if not isinstance(other, DecisionProblem):
-            return NotImplemented
-        return self.content_hash == other.content_hash and self.provenance == other.provenance
-
-    def __hash__(self) -> int:
-        return hash(self.content_hash)
 
     # -- lookups ---------------------------------------------------------------------------
     def states(self, name: str) -> tuple[str, ...]:

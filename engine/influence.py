@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import InvalidProblem
-from engine.ir import CPT, ContentHashed, Provenance, Variable, _provenance_dict, content_digest
+from engine.ir import CPT, ContentHashed, Provenance, Variable, content_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class InfluenceDiagram(ContentHashed):
 
         order = check_influence_diagram(self)
         object.__setattr__(self, "_order", order)
-        object.__setattr__(self, "content_hash", content_digest(influence_dict(self)))
+        object.__setattr__(self, "content_hash", content_digest(self.content()))
 
     # -- lookups ---------------------------------------------------------------------------
     def states(self, name: str) -> tuple[str, ...]:
@@ -137,16 +137,9 @@ class InfluenceDiagram(ContentHashed):
         return tuple(known)
 
     # -- serialisation ---------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        data = influence_dict(self)
-        data["provenance"] = {
-            **_provenance_dict(self.provenance),
-            "content_hash": self.content_hash,
-        }
-        return data
-
-    def to_json(self, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
+    def content(self) -> dict[str, Any]:
+        """Everything that defines this object's meaning, as JSON data (no provenance)."""
+        return influence_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InfluenceDiagram:

@@ -232,6 +232,17 @@ class ContentHashed:
     def __hash__(self) -> int:
         return hash(self.content_hash)
 
+    def content(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content plus provenance (with the content hash, checked when read back)."""
+        provenance = {**_provenance_dict(self.provenance), "content_hash": self.content_hash}
+        return {**self.content(), "provenance": provenance}
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
+
 
 def content_digest(data: Any) -> str:
     """SHA-256 of the canonical JSON of ``data`` (sorted keys, no spaces, no NaN)."""
@@ -263,7 +274,7 @@ class BayesianNetwork(ContentHashed):
         from engine.checks import check_network
 
         check_network(self)
-        object.__setattr__(self, "content_hash", content_digest(network_dict(self)))
+        object.__setattr__(self, "content_hash", content_digest(self.content()))
 
     def states(self, name: str) -> tuple[str, ...]:
         for variable in self.variables:
@@ -280,16 +291,9 @@ class BayesianNetwork(ContentHashed):
         shape = tuple(len(self.states(p)) for p in (*cpt.parents, child))
         return np.asarray(cpt.table, dtype=np.float64).reshape(shape)
 
-    def to_dict(self) -> dict[str, Any]:
-        data = network_dict(self)
-        data["provenance"] = {
-            **_provenance_dict(self.provenance),
-            "content_hash": self.content_hash,
-        }
-        return data
-
-    def to_json(self, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
+    def content(self) -> dict[str, Any]:
+        """Everything that defines this object's meaning, as JSON data (no provenance)."""
+        return network_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BayesianNetwork:
@@ -338,7 +342,7 @@ class DecisionProblem(ContentHashed):
         from engine.checks import check_problem
 
         check_problem(self)
-        object.__setattr__(self, "content_hash", content_digest(content_dict(self)))
+        object.__setattr__(self, "content_hash", content_digest(self.content()))
 
     def network(self) -> BayesianNetwork:
         """The chance part with the decision as a uniform root: P(X | D = a) = P(X | do(a))."""
@@ -415,16 +419,9 @@ class DecisionProblem(ContentHashed):
         return np.asarray(dim.table, dtype=np.float64).reshape(shape)
 
     # -- serialisation ---------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        data = content_dict(self)
-        data["provenance"] = {
-            **_provenance_dict(self.provenance),
-            "content_hash": self.content_hash,
-        }
-        return data
-
-    def to_json(self, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
+    def content(self) -> dict[str, Any]:
+        """Everything that defines this object's meaning, as JSON data (no provenance)."""
+        return content_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DecisionProblem:

@@ -25,38 +25,38 @@ def check_problem(problem: DecisionProblem) -> None:
     """Raise :class:`InvalidProblem` at the first violated invariant."""
     from engine.ir import FORMALISMS, MODALITIES, NORM_HANDLINGS, THEORY_KINDS
 
-    _check_name("name", problem.name)
+    check_name("name", problem.name)
     states = _check_decision(problem)
-    _check_variables(problem.variables, states)
-    _check_cpts(problem.variables, problem.cpts, states, decision=problem.decision.name)
-    _check_acyclic(states, problem.cpts)
+    check_variables(problem.variables, states)
+    check_cpts(problem.variables, problem.cpts, states, decision=problem.decision.name)
+    check_acyclic(states, problem.cpts)
     for value in problem.values:
         where = f"values.{value.name}"
-        _check_name(where, value.name)
-        _check_parents(where, value.parents, states)
-        _check_table(where, value.table, _shape(value.parents, states), probabilities=False)
-    _unique("values", (v.name for v in problem.values))
+        check_name(where, value.name)
+        check_parents(where, value.parents, states)
+        check_table(where, value.table, _shape(value.parents, states), probabilities=False)
+    unique_names("values", (v.name for v in problem.values))
     for norm in problem.norms:
         _check_norm(norm, problem, states, MODALITIES)
-    _unique("norms", (n.name for n in problem.norms))
+    unique_names("norms", (n.name for n in problem.norms))
     if not problem.theories:
         raise InvalidProblem("theories", "at least one theory is required (found none)")
     for theory in problem.theories:
         _check_theory(theory, problem, THEORY_KINDS, NORM_HANDLINGS)
-    _unique("theories", (t.name for t in problem.theories))
+    unique_names("theories", (t.name for t in problem.theories))
     _check_credences("theories", [(t.name, t.credence) for t in problem.theories])
     for policy in problem.policies:
         _check_policy(policy, problem, FORMALISMS)
-    _unique("policies", (p.name for p in problem.policies))
+    unique_names("policies", (p.name for p in problem.policies))
     _check_uncertainty(problem, states)
 
 
-def _check_name(where: str, name: object) -> None:
+def check_name(where: str, name: object) -> None:
     if not isinstance(name, str) or not name.strip():
         raise InvalidProblem(where, f"expected a non-empty name, found {name!r}")
 
 
-def _unique(where: str, names: Iterable[str]) -> None:
+def unique_names(where: str, names: Iterable[str]) -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
@@ -74,28 +74,28 @@ def _check_finite(where: str, x: object) -> float:
 
 def check_network(network: BayesianNetwork) -> None:
     """The invariants of a bare network: unique names, one valid CPT per variable, a DAG."""
-    _check_name("name", network.name)
+    check_name("name", network.name)
     states: dict[str, tuple[str, ...]] = {}
-    _check_variables(network.variables, states)
-    _check_cpts(network.variables, network.cpts, states, decision=None)
-    _check_acyclic(states, network.cpts)
+    check_variables(network.variables, states)
+    check_cpts(network.variables, network.cpts, states, decision=None)
+    check_acyclic(states, network.cpts)
 
 
 def _check_decision(problem: DecisionProblem) -> dict[str, tuple[str, ...]]:
     decision = problem.decision
-    _check_name("decision.name", decision.name)
+    check_name("decision.name", decision.name)
     if not decision.options:
         raise InvalidProblem("decision.options", "expected at least one option, found none")
     for option in decision.options:
-        _check_name("decision.options", option)
-    _unique("decision.options", decision.options)
+        check_name("decision.options", option)
+    unique_names("decision.options", decision.options)
     return {decision.name: decision.options}
 
 
-def _check_variables(variables: Sequence[Variable], states: dict[str, tuple[str, ...]]) -> None:
+def check_variables(variables: Sequence[Variable], states: dict[str, tuple[str, ...]]) -> None:
     """Add each variable's states to ``states``, checking names are unique and non-empty."""
     for variable in variables:
-        _check_name("variables", variable.name)
+        check_name("variables", variable.name)
         where = f"variables.{variable.name}"
         if variable.name in states:
             raise InvalidProblem(
@@ -105,8 +105,8 @@ def _check_variables(variables: Sequence[Variable], states: dict[str, tuple[str,
         if not variable.states:
             raise InvalidProblem(f"{where}.states", "expected at least one state, found none")
         for state in variable.states:
-            _check_name(f"{where}.states", state)
-        _unique(f"{where}.states", variable.states)
+            check_name(f"{where}.states", state)
+        unique_names(f"{where}.states", variable.states)
         states[variable.name] = variable.states
 
 
@@ -114,17 +114,17 @@ def _shape(parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> tuple[
     return tuple(len(states[p]) for p in parents)
 
 
-def _check_parents(where: str, parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> None:
+def check_parents(where: str, parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> None:
     for parent in parents:
         if parent not in states:
             raise InvalidProblem(
                 f"{where}.parents",
                 f"unknown parent {parent!r}; expected one of {sorted(states)}",
             )
-    _unique(f"{where}.parents", parents)
+    unique_names(f"{where}.parents", parents)
 
 
-def _check_table(
+def check_table(
     where: str, table: Sequence[float], shape: tuple[int, ...], *, probabilities: bool
 ) -> None:
     expected = math.prod(shape)
@@ -141,7 +141,7 @@ def _check_table(
             )
 
 
-def _check_cpts(
+def check_cpts(
     variable_list: Sequence[Variable],
     cpts: Sequence[CPT],
     states: dict[str, tuple[str, ...]],
@@ -163,12 +163,12 @@ def _check_cpts(
             )
         seen.add(cpt.child)
         where = f"variables.{cpt.child}.cpt"
-        _check_parents(where, cpt.parents, states)
+        check_parents(where, cpt.parents, states)
         if cpt.child in cpt.parents:
             raise InvalidProblem(f"{where}.parents", f"{cpt.child!r} cannot be its own parent")
         parent_shape = _shape(cpt.parents, states)
         n_child = len(states[cpt.child])
-        _check_table(where, cpt.table, (*parent_shape, n_child), probabilities=True)
+        check_table(where, cpt.table, (*parent_shape, n_child), probabilities=True)
         parent_rows = itertools.product(*(states[p] for p in cpt.parents))
         for row, parent_states in enumerate(parent_rows):
             total = math.fsum(cpt.table[row * n_child : (row + 1) * n_child])
@@ -185,7 +185,7 @@ def _check_cpts(
         raise InvalidProblem(f"variables.{missing[0]}.cpt", "no CPT given for this variable")
 
 
-def _check_acyclic(states: dict[str, tuple[str, ...]], cpts: Sequence[CPT]) -> None:
+def check_acyclic(states: dict[str, tuple[str, ...]], cpts: Sequence[CPT]) -> None:
     """Depth-first search; a back edge is reported as the cycle it closes."""
     children: dict[str, list[str]] = {name: [] for name in states}
     for cpt in cpts:
@@ -219,7 +219,7 @@ def _check_norm(
     states: dict[str, tuple[str, ...]],
     modalities: tuple[str, ...],
 ) -> None:
-    _check_name("norms", norm.name)
+    check_name("norms", norm.name)
     where = f"norms.{norm.name}"
     if norm.modality not in modalities:
         raise InvalidProblem(
@@ -247,7 +247,7 @@ def _check_norm(
                     f"{where}.condition.{clause.variable}",
                     f"unknown state {state!r}; expected one of {list(states[clause.variable])}",
                 )
-    _unique(f"{where}.condition", (c.variable for c in norm.condition))
+    unique_names(f"{where}.condition", (c.variable for c in norm.condition))
     if _check_finite(f"{where}.weight", norm.weight) < 0:
         raise InvalidProblem(f"{where}.weight", f"expected a weight >= 0, found {norm.weight}")
     threshold = _check_finite(f"{where}.threshold", norm.threshold)
@@ -265,7 +265,7 @@ def _check_theory(
     kinds: tuple[str, ...],
     handlings: tuple[str, ...],
 ) -> None:
-    _check_name("theories", theory.name)
+    check_name("theories", theory.name)
     where = f"theories.{theory.name}"
     if theory.kind not in kinds:
         raise InvalidProblem(
@@ -284,7 +284,7 @@ def _check_theory(
                 f"unknown value {value!r}; expected one of {sorted(values)}",
             )
         _check_finite(f"{where}.value_weights.{value}", weight)
-    _unique(f"{where}.value_weights", (v for v, _ in theory.value_weights))
+    unique_names(f"{where}.value_weights", (v for v, _ in theory.value_weights))
     norms = {n.name for n in problem.norms}
     for norm in theory.norms or ():
         if norm not in norms:
@@ -307,7 +307,7 @@ def _check_credences(where: str, credences: Sequence[tuple[str, float]]) -> None
 
 
 def _check_policy(policy: Policy, problem: DecisionProblem, formalisms: tuple[str, ...]) -> None:
-    _check_name("policies", policy.name)
+    check_name("policies", policy.name)
     where = f"policies.{policy.name}"
     if policy.formalism not in formalisms:
         raise InvalidProblem(
@@ -320,7 +320,7 @@ def _check_policy(policy: Policy, problem: DecisionProblem, formalisms: tuple[st
                 f"{where}.credences",
                 f"unknown theory {theory!r}; expected one of {sorted(theories)}",
             )
-    _unique(f"{where}.credences", (t for t, _ in policy.credences))
+    unique_names(f"{where}.credences", (t for t, _ in policy.credences))
     if policy.credences:  # empty: the problem's own credences apply
         _check_credences(f"{where}.credences", policy.credences)
     known = theories | {v.name for v in problem.values} | {n.name for n in problem.norms}
@@ -334,7 +334,7 @@ def _check_principles(where: str, principles: Sequence[str], known: set[str]) ->
             raise InvalidProblem(
                 where, f"unknown principle {principle!r}; expected a value, norm or theory name"
             )
-    _unique(where, principles)
+    unique_names(where, principles)
 
 
 def _check_policy_abstraction(policy: Policy, problem: DecisionProblem, known: set[str]) -> None:

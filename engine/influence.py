@@ -144,14 +144,14 @@ class InfluenceDiagram(ContentHashed):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InfluenceDiagram:
         """Rebuild a diagram; a stored ``content_hash`` must match the content."""
-        from engine.serialise import _check_hash, _cpts, _variables
+        from engine.serialise import check_hash, cpts_from, variables_from
 
         try:
             prov = data.get("provenance", {})
             diagram = cls(
                 name=data["name"],
-                variables=_variables(data),
-                cpts=_cpts(data),
+                variables=variables_from(data),
+                cpts=cpts_from(data),
                 decisions=tuple(
                     DecisionVariable(
                         d["name"],
@@ -178,7 +178,7 @@ class InfluenceDiagram(ContentHashed):
             )
         except (KeyError, TypeError) as exc:
             raise InvalidProblem("<json>", f"not a serialised InfluenceDiagram ({exc!r})") from None
-        _check_hash(data, diagram.content_hash)
+        check_hash(data, diagram.content_hash)
         return diagram
 
     @classmethod

@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.checks import (
-    _check_acyclic,
-    _check_cpts,
-    _check_name,
-    _check_parents,
-    _check_table,
-    _check_variables,
-    _unique,
+    check_acyclic,
+    check_cpts,
+    check_name,
+    check_parents,
+    check_table,
+    check_variables,
+    unique_names,
 )
 from engine.errors import InvalidProblem
 from engine.ir import CPT
@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 
 def check_influence_diagram(diagram: InfluenceDiagram) -> tuple[str, ...]:
     """Raise :class:`InvalidProblem` at the first violated invariant; return the decision order."""
-    _check_name("name", diagram.name)
+    check_name("name", diagram.name)
     states: dict[str, tuple[str, ...]] = {}
-    _check_variables(diagram.variables, states)
+    check_variables(diagram.variables, states)
     for decision in diagram.decisions:
-        _check_name("decisions", decision.name)
+        check_name("decisions", decision.name)
         where = f"decisions.{decision.name}"
         if decision.name in states:
             raise InvalidProblem(
@@ -42,28 +42,28 @@ def check_influence_diagram(diagram: InfluenceDiagram) -> tuple[str, ...]:
         if not decision.options:
             raise InvalidProblem(f"{where}.options", "expected at least one option, found none")
         for option in decision.options:
-            _check_name(f"{where}.options", option)
-        _unique(f"{where}.options", decision.options)
+            check_name(f"{where}.options", option)
+        unique_names(f"{where}.options", decision.options)
         states[decision.name] = decision.options
-    _check_cpts(diagram.variables, diagram.cpts, states, decision=None)
+    check_cpts(diagram.variables, diagram.cpts, states, decision=None)
     for decision in diagram.decisions:
         where = f"decisions.{decision.name}.information"
-        _check_parents(where, decision.information, states)
+        check_parents(where, decision.information, states)
         if decision.name in decision.information:
             raise InvalidProblem(where, f"{decision.name!r} cannot be its own information parent")
     for utility in diagram.utilities:
-        _check_name("utilities", utility.name)
+        check_name("utilities", utility.name)
         where = f"utilities.{utility.name}"
         if utility.name in states:
             raise InvalidProblem(
                 where, f"duplicate name {utility.name!r}; node names must be unique"
             )
-        _check_parents(where, utility.parents, states)
+        check_parents(where, utility.parents, states)
         shape = tuple(len(states[p]) for p in utility.parents)
-        _check_table(where, utility.table, shape, probabilities=False)
-    _unique("utilities", (u.name for u in diagram.utilities))
+        check_table(where, utility.table, shape, probabilities=False)
+    unique_names("utilities", (u.name for u in diagram.utilities))
     arcs = [*diagram.cpts, *(CPT(d.name, d.information, ()) for d in diagram.decisions)]
-    _check_acyclic(states, arcs)
+    check_acyclic(states, arcs)
     order = _decision_order(diagram, arcs)
     if diagram.no_forgetting:
         _check_total_order(order, arcs)

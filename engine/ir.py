@@ -237,7 +237,7 @@ class ContentHashed:
 
     def to_dict(self) -> dict[str, Any]:
         """The content plus provenance (with the content hash, checked when read back)."""
-        provenance = {**_provenance_dict(self.provenance), "content_hash": self.content_hash}
+        provenance = {**provenance_dict(self.provenance), "content_hash": self.content_hash}
         return {**self.content(), "provenance": provenance}
 
     def to_json(self, indent: int | None = None) -> str:
@@ -554,7 +554,7 @@ def network_dict(network: BayesianNetwork) -> dict[str, Any]:
     }
 
 
-def _provenance_dict(provenance: Provenance) -> dict[str, str]:
+def provenance_dict(provenance: Provenance) -> dict[str, str]:
     return {
         "source": provenance.source,
         "format": provenance.format,

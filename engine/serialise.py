@@ -30,7 +30,7 @@ def problem_from_dict(data: dict[str, Any]) -> DecisionProblem:
         problem = _build(data)
     except (KeyError, TypeError) as exc:
         raise InvalidProblem("<json>", f"not a serialised DecisionProblem ({exc!r})") from None
-    _check_hash(data, problem.content_hash)
+    check_hash(data, problem.content_hash)
     return problem
 
 
@@ -41,32 +41,32 @@ def network_from_dict(data: dict[str, Any]) -> BayesianNetwork:
         network = BayesianNetwork(
             name=data["name"],
             description=data.get("description", ""),
-            variables=_variables(data),
-            cpts=_cpts(data),
+            variables=variables_from(data),
+            cpts=cpts_from(data),
             provenance=Provenance(
                 prov.get("source", ""), prov.get("format", ""), prov.get("ontology_version", "")
             ),
         )
     except (KeyError, TypeError) as exc:
         raise InvalidProblem("<json>", f"not a serialised BayesianNetwork ({exc!r})") from None
-    _check_hash(data, network.content_hash)
+    check_hash(data, network.content_hash)
     return network
 
 
-def _variables(data: dict[str, Any]) -> tuple[Variable, ...]:
+def variables_from(data: dict[str, Any]) -> tuple[Variable, ...]:
     return tuple(
         Variable(v["name"], tuple(v["states"]), v.get("description", "")) for v in data["variables"]
     )
 
 
-def _cpts(data: dict[str, Any]) -> tuple[CPT, ...]:
+def cpts_from(data: dict[str, Any]) -> tuple[CPT, ...]:
     return tuple(
         CPT(c["child"], tuple(c["parents"]), tuple(float(x) for x in c["table"]))
         for c in data["cpts"]
     )
 
 
-def _check_hash(data: dict[str, Any], actual: str) -> None:
+def check_hash(data: dict[str, Any], actual: str) -> None:
     stored = data.get("provenance", {}).get("content_hash")
     if stored and stored != actual:
         raise InvalidProblem(
@@ -81,13 +81,13 @@ def _build(data: dict[str, Any]) -> DecisionProblem:
     return DecisionProblem(
         name=data["name"],
         description=data.get("description", ""),
-        variables=_variables(data),
+        variables=variables_from(data),
         decision=DecisionNode(
             data["decision"]["name"],
             tuple(data["decision"]["options"]),
             data["decision"].get("description", ""),
         ),
-        cpts=_cpts(data),
+        cpts=cpts_from(data),
         values=tuple(
             ValueDimension(
                 v["name"],

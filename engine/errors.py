@@ -36,6 +36,13 @@ class ScenarioError(PhronesisError, ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class DataError(ScenarioError):
+    """A data file for learning cannot be read or does not match the model.
+
+    ``source`` is the file, ``field`` the place in it (``row 7, column 'smoker'``).
+    """
+
+
 class EvidenceError(PhronesisError, ValueError):
     """Evidence names an unknown variable or state, or has probability zero."""
 

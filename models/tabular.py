@@ -10,21 +10,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import PhronesisError
-
-
-class DataError(PhronesisError, ValueError):
-    """A data file for learning cannot be read or does not match the model.
-
-    ``source`` is the file, ``field`` the place in it (``row 7, column 'smoker'``).
-    """
-
-    def __init__(self, source: str, field: str, message: str) -> None:
-        self.source = source
-        self.field = field
-        self.detail = message
-        where = f"{source}: {field}" if field else source
-        super().__init__(f"{where}: {message}")
+from engine.errors import DataError
 
 
 @dataclass(frozen=True, slots=True)

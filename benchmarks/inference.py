@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine.ir import BayesianNetwork  # noqa: E402
+from models.pyagrum_convert import to_pyagrum  # noqa: E402
 
 NETWORKS = ("asia", "alarm", "insurance", "hepar2", "win95pts", "andes", "pathfinder")
 ENGINES = ("pgmpy-ve", "pgmpy-bp", "pyagrum", "torch", "jax", "floor")
@@ -234,24 +235,6 @@ def _fill_sequential(result: Result, query: Callable, rows: list, seconds: float
         result.rate[n] = rate if done == n else f"{rate:,.0f}*"
     if any(isinstance(v, str) for v in result.rate.values()):
         result.note = "sequential; * = time-boxed, rate over the rows done"
-
-
-def to_pyagrum(network: BayesianNetwork) -> Any:
-    """The IR as a pyAgrum BayesNet (CPTs laid out in pyAgrum's variable order)."""
-    import pyagrum as gum
-
-    bn = gum.BayesNet(network.name)
-    for v in network.variables:
-        bn.add(gum.LabelizedVariable(v.name, v.name, list(v.states)))
-    for c in network.cpts:
-        for p in c.parents:
-            bn.addArc(p, c.child)
-    for c in network.cpts:
-        potential = bn.cpt(c.child)
-        order = (*c.parents, c.child)
-        axes = [order.index(n) for n in reversed(potential.names)]
-        potential.fillWith(np.transpose(network.cpt_array(c.child), axes).ravel().tolist())
-    return bn
 
 
 def run_tensor(w: Workload, seconds: float, framework: str) -> list[Result]:

@@ -14,6 +14,7 @@ from engine.ir import CPT, BayesianNetwork, Variable
 torch = pytest.importorskip("torch")
 gum = pytest.importorskip("pyagrum")
 
+from models.pyagrum_convert import to_pyagrum  # noqa: E402
 from models.tensor import JaxBackend, TorchBackend  # noqa: E402
 from models.tensor.prune import prune  # noqa: E402
 
@@ -43,21 +44,6 @@ def network(name: str) -> BayesianNetwork:
         table = table / table.sum(axis=-1, keepdims=True)
         cpts.append(CPT(cpt.child, cpt.parents, tuple(float(x) for x in table.ravel())))
     return BayesianNetwork(name, raw.variables, tuple(cpts))
-
-
-def to_pyagrum(net: BayesianNetwork) -> object:
-    bn = gum.BayesNet(net.name)
-    for v in net.variables:
-        bn.add(gum.LabelizedVariable(v.name, v.name, list(v.states)))
-    for c in net.cpts:
-        for p in c.parents:
-            bn.addArc(p, c.child)
-    for c in net.cpts:
-        potential = bn.cpt(c.child)
-        order = (*c.parents, c.child)
-        axes = [order.index(n) for n in reversed(potential.names)]
-        potential.fillWith(np.transpose(net.cpt_array(c.child), axes).ravel().tolist())
-    return bn
 
 
 def sample(net: BayesianNetwork, rng: np.random.Generator) -> dict[str, str]:

@@ -144,10 +144,9 @@ class InfluenceDiagram(ContentHashed):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InfluenceDiagram:
         """Rebuild a diagram; a stored ``content_hash`` must match the content."""
-        from engine.serialise import check_hash, cpts_from, variables_from
+        from engine.serialise import check_hash, cpts_from, provenance_from, variables_from
 
         try:
-            prov = data.get("provenance", {})
             diagram = cls(
                 name=data["name"],
                 variables=variables_from(data),
@@ -172,9 +171,7 @@ class InfluenceDiagram(ContentHashed):
                 ),
                 no_forgetting=bool(data.get("no_forgetting", True)),
                 description=data.get("description", ""),
-                provenance=Provenance(
-                    prov.get("source", ""), prov.get("format", ""), prov.get("ontology_version", "")
-                ),
+                provenance=provenance_from(data),
             )
         except (KeyError, TypeError) as exc:
             raise InvalidProblem("<json>", f"not a serialised InfluenceDiagram ({exc!r})") from None

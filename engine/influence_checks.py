@@ -9,6 +9,7 @@ path (a total temporal order).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from engine.checks import (
@@ -84,21 +85,23 @@ def _decision_order(diagram: InfluenceDiagram, arcs: list[CPT]) -> tuple[str, ..
     return tuple(n for n in order if n in decisions)
 
 
+def ancestors(parents: Mapping[str, Sequence[str]], node: str) -> set[str]:
+    """Every node with a directed path to ``node`` in the graph given by ``parents``."""
+    seen: set[str] = set()
+    stack = list(parents.get(node, ()))
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            stack.extend(parents.get(n, ()))
+    return seen
+
+
 def _check_total_order(order: tuple[str, ...], arcs: list[CPT]) -> None:
     parents = {a.child: a.parents for a in arcs}
 
-    def ancestors(node: str) -> set[str]:
-        seen: set[str] = set()
-        stack = list(parents.get(node, ()))
-        while stack:
-            n = stack.pop()
-            if n not in seen:
-                seen.add(n)
-                stack.extend(parents.get(n, ()))
-        return seen
-
     for earlier, later in zip(order, order[1:], strict=False):
-        if earlier not in ancestors(later):
+        if earlier not in ancestors(parents, later):
             raise InvalidProblem(
                 "decisions",
                 f"no-forgetting needs the decisions on one directed path, but there is no path "

@@ -37,20 +37,25 @@ def problem_from_dict(data: dict[str, Any]) -> DecisionProblem:
 def network_from_dict(data: dict[str, Any]) -> BayesianNetwork:
     """Rebuild a :class:`BayesianNetwork`; a stored ``content_hash`` must match the content."""
     try:
-        prov = data.get("provenance", {})
         network = BayesianNetwork(
             name=data["name"],
             description=data.get("description", ""),
             variables=variables_from(data),
             cpts=cpts_from(data),
-            provenance=Provenance(
-                prov.get("source", ""), prov.get("format", ""), prov.get("ontology_version", "")
-            ),
+            provenance=provenance_from(data),
         )
     except (KeyError, TypeError) as exc:
         raise InvalidProblem("<json>", f"not a serialised BayesianNetwork ({exc!r})") from None
     check_hash(data, network.content_hash)
     return network
+
+
+def provenance_from(data: dict[str, Any]) -> Provenance:
+    """The ``provenance`` block of serialised data (its content hash is checked separately)."""
+    prov = data.get("provenance", {})
+    return Provenance(
+        prov.get("source", ""), prov.get("format", ""), prov.get("ontology_version", "")
+    )
 
 
 def variables_from(data: dict[str, Any]) -> tuple[Variable, ...]:
@@ -77,7 +82,6 @@ def check_hash(data: dict[str, Any], actual: str) -> None:
 
 
 def _build(data: dict[str, Any]) -> DecisionProblem:
-    prov = data.get("provenance", {})
     return DecisionProblem(
         name=data["name"],
         description=data.get("description", ""),
@@ -150,11 +154,7 @@ def _build(data: dict[str, Any]) -> DecisionProblem:
             for p in data.get("policies", ())
         ),
         uncertainty=tuple(_uncertainty(u) for u in data.get("uncertainty", ())),
-        provenance=Provenance(
-            source=prov.get("source", ""),
-            format=prov.get("format", ""),
-            ontology_version=prov.get("ontology_version", ""),
-        ),
+        provenance=provenance_from(data),
     )
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from engine.errors import BackendUnavailable, InvalidProblem, ScenarioError
 from engine.influence import DecisionVariable, InfluenceDiagram, UtilityNode
+from engine.influence_checks import ancestors
 from engine.ir import CPT, Provenance, Variable
 from models.netfiles import read_text, repair_rows
 
@@ -171,18 +172,8 @@ def _totally_ordered(parts: _Parts, states: dict) -> bool:
     parents = {n: p for n, (_, p, _) in parts.chance.items()}
     parents |= {n: i for n, (_, i) in parts.decisions.items()}
 
-    def ancestors(node: str) -> set[str]:
-        seen: set[str] = set()
-        stack = list(parents.get(node, ()))
-        while stack:
-            n = stack.pop()
-            if n not in seen:
-                seen.add(n)
-                stack.extend(parents.get(n, ()))
-        return seen
-
     names = list(parts.decisions)
-    lineage = {d: ancestors(d) for d in names}
+    lineage = {d: ancestors(parents, d) for d in names}
     ordered = sorted(names, key=lambda d: len(lineage[d]))
     return all(a in lineage[b] for a, b in zip(ordered, ordered[1:], strict=False))
 

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.backend import InferenceBackend
 from engine.ir import Clause, DecisionProblem, Norm, Theory
+
+if TYPE_CHECKING:
+    from engine.assess_sampled import SamplingReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +39,18 @@ class Assessment:
     #: P(condition of case k of policy p | e) per (p, k): the conditions of conditional
     #: policies, which concern the situation only, so they do not depend on the option.
     case_probability: dict[tuple[str, int], float] = field(default_factory=dict)
+    #: for problems with continuous variables: how the expectations were sampled (ESS, errors)
+    sampling: SamplingReport | None = None
 
 
 def assess(
     problem: DecisionProblem, evidence: Mapping[str, str], backend: InferenceBackend
 ) -> Assessment:
-    """Evaluate every option under ``evidence``: one batched query per target set."""
+    """Evaluate every option under ``evidence``: one batched query per target set (problems
+    with continuous variables: one set of weighted particles per option, see
+    :mod:`engine.assess_sampled`)."""
+    if problem.is_hybrid:
+        return _assess_by_sampling(problem, evidence, backend)
     decision = problem.decision.name
     options = problem.decision.options
     batch = [{**evidence, decision: option} for option in options]
@@ -67,10 +77,10 @@ def assess(
     for j, norm in enumerate(problem.norms):
         if norm.modality == "permission":
             continue
-        clauses = _violation_clauses(problem, norm)
+        clauses = violation_clauses(problem, norm)
         variables = tuple(dict.fromkeys(c.variable for group in clauses for c in group))
         probability = np.sum(
-            joint(variables) * _event_indicator(problem, variables, clauses)[None],
+            joint(variables) * event_indicator(problem, variables, clauses)[None],
             axis=tuple(range(1, len(variables) + 1)),
         )
         for i, option in enumerate(options):
@@ -82,7 +92,7 @@ def assess(
     for policy in problem.policies:
         for k, case in enumerate(policy.cases):
             variables = tuple(dict.fromkeys(c.variable for c in case.when))
-            mass = np.sum(joint(variables)[0] * _event_indicator(problem, variables, (case.when,)))
+            mass = np.sum(joint(variables)[0] * event_indicator(problem, variables, (case.when,)))
             cases[(policy.name, k)] = float(mass)
 
     weights, penalties = theory_matrices(problem, problem.theories)
@@ -98,6 +108,28 @@ def assess(
         value_weights=weights,
         norm_penalties=penalties,
         case_probability=cases,
+    )
+
+
+def _assess_by_sampling(
+    problem: DecisionProblem, evidence: Mapping[str, str], backend: InferenceBackend
+) -> Assessment:
+    from engine.assess_sampled import sampled_quantities
+
+    expected, violation, cases, report = sampled_quantities(problem, evidence, backend)
+    weights, penalties = theory_matrices(problem, problem.theories)
+    return Assessment(
+        options=problem.decision.options,
+        value_names=tuple(v.name for v in problem.values),
+        norm_names=tuple(n.name for n in problem.norms),
+        theory_names=tuple(t.name for t in problem.theories),
+        expected_values=expected,
+        violation=violation,
+        choiceworthiness=expected @ weights.T - violation @ penalties.T,
+        value_weights=weights,
+        norm_penalties=penalties,
+        case_probability=cases,
+        sampling=report,
     )
 
 
@@ -122,7 +154,7 @@ def theory_endorses(theory: Theory, norm: str) -> bool:
     return theory.norms is None or norm in theory.norms
 
 
-def _violation_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
+def violation_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
     """The norm's condition first, then the conditions of permissions that defeat it.
 
     The violation event is ``C_n and not (C_p1 or C_p2 ...)``; only defeasible prohibitions
@@ -138,7 +170,7 @@ def _violation_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clau
     return (norm.condition, *defeaters)
 
 
-def _event_indicator(
+def event_indicator(
     problem: DecisionProblem,
     variables: tuple[str, ...],
     clauses: tuple[tuple[Clause, ...], ...],

@@ -56,6 +56,19 @@ class InferenceBackend(Protocol):
         ...
 
 
+def require_discrete(network: BayesianNetwork, backend: str) -> None:
+    """Raise :class:`~engine.errors.InferenceError` when an exact discrete backend is handed a
+    network with continuous variables (it cannot evaluate them; the Pyro backend can)."""
+    if network.continuous:
+        from engine.errors import InferenceError
+
+        names = ", ".join(v.name for v in network.continuous)
+        raise InferenceError(
+            f"network {network.name!r} has continuous variables ({names}); backend {backend!r} "
+            "is exact over discrete variables only: use backend 'pyro' (importance sampling)"
+        )
+
+
 def register_backend(name: str, target: str) -> None:
     """Register ``"module:attribute"`` as backend ``name`` (a class taking keyword options)."""
     BACKENDS[name] = target

@@ -78,6 +78,8 @@ def decide_batch(
 ) -> list[Decision]:
     """Decide ``problem`` for every evidence row; ``[decide(problem, e, ...) for e in rows]``.
 
+    Problems with continuous variables are decided row by row (by sampling, backend ``pyro``).
+
     For rows e_1..e_N and options a_1..a_A the backend answers, once per target set X,
     P(X | do(a_j), e_n) for all N x A pairs (row n * A + j), choosing being the intervention
     do(a) (shared/DESIGN.md, "Decision semantics", step 1).
@@ -93,6 +95,9 @@ def decide_batch(
     rows = [check_evidence(problem, row or {}) for row in evidence_rows]
     if not rows:
         return []
+    if problem.is_hybrid:  # sampled per row: each decision draws its own particles
+        settings = {"rule": rule, "normalisation": normalisation, "policy": policy}
+        return [decide(problem, row, backend=backend, **settings) for row in rows]
     engine = get_backend(backend)
     recorder = _Recorder()
     assess(problem, {}, recorder)

@@ -12,9 +12,11 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from engine.continuous_checks import check_hybrid, check_linear_terms, hybrid_edges
 from engine.errors import InvalidProblem
 
 if TYPE_CHECKING:
+    from engine.continuous import ContinuousVariable, LogisticCPT
     from engine.ir import CPT, BayesianNetwork, DecisionProblem, Norm, Policy, Theory, Variable
 
 ROW_TOLERANCE = 1e-6
@@ -28,13 +30,22 @@ def check_problem(problem: DecisionProblem) -> None:
     check_name("name", problem.name)
     states = _check_decision(problem)
     check_variables(problem.variables, states)
-    check_cpts(problem.variables, problem.cpts, states, decision=problem.decision.name)
-    check_acyclic(states, problem.cpts)
+    _check_chance_part(
+        problem.variables,
+        problem.cpts,
+        problem.continuous,
+        problem.logistic,
+        states,
+        problem.decision.name,
+    )
+    continuous = {v.name for v in problem.continuous}
     for value in problem.values:
         where = f"values.{value.name}"
         check_name(where, value.name)
+        _no_continuous(f"{where}.parents", value.parents, continuous, "a linear term")
         check_parents(where, value.parents, states)
         check_table(where, value.table, _shape(value.parents, states), probabilities=False)
+        check_linear_terms(where, value.linear, value.parents, states, continuous)
     unique_names("values", (v.name for v in problem.values))
     for norm in problem.norms:
         _check_norm(norm, problem, states, MODALITIES)
@@ -77,8 +88,46 @@ def check_network(network: BayesianNetwork) -> None:
     check_name("name", network.name)
     states: dict[str, tuple[str, ...]] = {}
     check_variables(network.variables, states)
-    check_cpts(network.variables, network.cpts, states, decision=None)
-    check_acyclic(states, network.cpts)
+    _check_chance_part(
+        network.variables, network.cpts, network.continuous, network.logistic, states, None
+    )
+
+
+def _check_chance_part(
+    variables: Sequence[Variable],
+    cpts: Sequence[CPT],
+    continuous: Sequence[ContinuousVariable],
+    logistic: Sequence[LogisticCPT],
+    states: dict[str, tuple[str, ...]],
+    decision: str | None,
+) -> None:
+    """CPTs (logistic CPDs for discrete children of continuous variables), continuous
+    variables, and one acyclic graph over all of them."""
+    check_hybrid(continuous, logistic, states)
+    by_logistic = {c.child for c in logistic}
+    for cpt in cpts:
+        if cpt.child in by_logistic:
+            raise InvalidProblem(
+                f"variables.{cpt.child}", "give either a cpt or a logistic CPD, not both"
+            )
+    for cpt in cpts:
+        _no_continuous(
+            f"variables.{cpt.child}.cpt.parents",
+            cpt.parents,
+            {v.name for v in continuous},
+            "a logistic CPD (logistic: with inputs)",
+        )
+    check_cpts([v for v in variables if v.name not in by_logistic], cpts, states, decision=decision)
+    nodes = {**states, **{v.name: () for v in continuous}}
+    check_acyclic(nodes, cpts, hybrid_edges(continuous, logistic))
+
+
+def _no_continuous(where: str, parents: Sequence[str], continuous: set[str], fix: str) -> None:
+    for parent in parents:
+        if parent in continuous:
+            raise InvalidProblem(
+                where, f"{parent!r} is continuous and cannot index a table; use {fix} instead"
+            )
 
 
 def _check_decision(problem: DecisionProblem) -> dict[str, tuple[str, ...]]:
@@ -185,12 +234,18 @@ def check_cpts(
         raise InvalidProblem(f"variables.{missing[0]}.cpt", "no CPT given for this variable")
 
 
-def check_acyclic(states: dict[str, tuple[str, ...]], cpts: Sequence[CPT]) -> None:
+def check_acyclic(
+    states: dict[str, tuple[str, ...]],
+    cpts: Sequence[CPT],
+    extra_edges: Iterable[tuple[str, str]] = (),
+) -> None:
     """Depth-first search; a back edge is reported as the cycle it closes."""
     children: dict[str, list[str]] = {name: [] for name in states}
     for cpt in cpts:
         for parent in cpt.parents:
             children[parent].append(cpt.child)
+    for parent, child in extra_edges:
+        children[parent].append(child)
     colour: dict[str, int] = dict.fromkeys(children, 0)
     path: list[str] = []
 
@@ -231,6 +286,12 @@ def _check_norm(
             f"{where}.option", f"unknown option {norm.option!r}; expected one of {list(options)}"
         )
     for clause in norm.condition:
+        _no_continuous(
+            f"{where}.condition",
+            (clause.variable,),
+            {v.name for v in problem.continuous},
+            "a discrete child with a logistic CPD in the condition",
+        )
         if clause.variable == problem.decision.name or clause.variable not in states:
             known = sorted(v.name for v in problem.variables)
             raise InvalidProblem(

@@ -71,7 +71,16 @@ SamplesOption = Annotated[
     int | None,
     typer.Option("--samples", help="Parameter draws for P(best) (default 1000; 0 skips it)."),
 ]
-SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the P(best) draws.")]
+SeedOption = Annotated[
+    int, typer.Option("--seed", help="Seed of the P(best) draws and of importance sampling.")
+]
+ParticlesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--particles",
+        help="Importance-sampling particles per option for continuous variables (default 10000).",
+    ),
+]
 DrawSeedOption = Annotated[
     int | None,
     typer.Option("--draw-seed", help="parliament: draw the option from its chances (seeded)."),
@@ -152,9 +161,11 @@ def decide(
     seed: SeedOption = 0,
     draw_seed: DrawSeedOption = None,
     trim: TrimOption = None,
+    particles: ParticlesOption = None,
 ) -> None:
     """Decide a problem: the chosen option (or abstention), per-option table and explanation;
-    P(best) when the problem has parameter uncertainty."""
+    P(best) when the problem has parameter uncertainty; effective sample size and standard
+    errors when it has continuous variables (--backend pyro)."""
     try:
         problem, result = run_decision(
             file,
@@ -170,6 +181,7 @@ def decide(
             seed=seed,
             draw_seed=draw_seed,
             trim=trim,
+            particles=particles,
         )
     except PhronesisError as exc:
         fail(str(exc))
@@ -193,6 +205,8 @@ def explain(
     tie_break: TieBreakOption = None,
     draw_seed: DrawSeedOption = None,
     trim: TrimOption = None,
+    seed: SeedOption = 0,
+    particles: ParticlesOption = None,
 ) -> None:
     """Explain a decision: narrative, the contributions that moved it, and the observations
     most worth making before deciding (value of information)."""
@@ -208,9 +222,11 @@ def explain(
             risk=risk,
             tie_break=tie_break,
             samples=0,
+            seed=seed,
             draw_seed=draw_seed,
             trim=trim,
             value_of_information=True,
+            particles=particles,
         )
     except PhronesisError as exc:
         fail(str(exc))
@@ -309,8 +325,18 @@ def show_decision(name: str, result: Decision) -> None:
         style = "bold green" if r.option == result.option else None
         table.add_column(escape(r.option), justify="right", header_style=style, style=style)
     table.add_row("permissible", *("yes" if r.permissible else "no" for r in rows))
+    sampled = result.sampling
     for v in rows[0].expected_values:
-        table.add_row(f"EV {v}", *(f"{r.expected_values[v]:.4g}" for r in rows))
+        if sampled is None:
+            table.add_row(f"EV {v}", *(f"{r.expected_values[v]:.4g}" for r in rows))
+        else:
+            table.add_row(
+                f"EV {v}",
+                *(
+                    f"{r.expected_values[v]:.4g} ± {sampled['value_se'][r.option][v]:.2g}"
+                    for r in rows
+                ),
+            )
     for t in rows[0].choiceworthiness:
         table.add_row(f"CW {t}", *(f"{r.choiceworthiness[t]:.4g}" for r in rows))
     for n in rows[0].norm_violation:
@@ -323,7 +349,16 @@ def show_decision(name: str, result: Decision) -> None:
             "P(best)",
             *(f"{result.p_best[r.option]:.3f} ± {result.p_best_se[r.option]:.3f}" for r in rows),
         )
+    if sampled is not None:
+        table.add_row("ESS", *(f"{sampled['ess'][r.option]:.0f}" for r in rows))
     console.print(table)
+    if sampled is not None:
+        console.print(
+            f"Expectations by {sampled['method']} over {sampled['num_samples']} particles per "
+            f"option (seed {sampled['seed']}; ± one Monte-Carlo standard error; ESS = effective "
+            "sample size).",
+            highlight=False,
+        )
     if result.p_best is not None:
         abstain = result.p_best.get("(abstain)")
         extra = f"; P(no option permissible) = {abstain:.3f}" if abstain else ""

@@ -202,6 +202,7 @@ def decide(
     samples: int | None = None,
     seed: int = 0,
     value_of_information: bool = False,
+    particles: int | None = None,
 ) -> Decision:
     """Decide ``problem`` given ``evidence``.
 
@@ -211,6 +212,9 @@ def decide(
     instead of abstaining. Under parameter uncertainty P(best) is estimated from ``samples``
     parameter draws (default 1000; 0 skips it) seeded with ``seed``.
     ``value_of_information`` adds the value of observing each unobserved variable first.
+    A problem with continuous variables is evaluated by likelihood weighting (backend ``pyro``,
+    ``particles`` per option, default 10,000, seeded with ``seed``); the Decision's ``sampling``
+    reports the effective sample size and the standard errors.
 
     Examples
     --------
@@ -231,10 +235,15 @@ def decide(
         risk=risk,
         tie_break=tie_break,
     )
-    engine = get_backend(backend)
+    engine = get_backend(backend, **sampling_options(problem, backend, seed, particles))
     assessment = assess(problem, evidence, engine)
     kind, alpha = parse_risk(settings.risk)
-    if kind == "cvar":
+    if kind == "cvar" and problem.is_hybrid:
+        from engine.assess_sampled import sampled_risk
+
+        cw = sampled_risk(problem, evidence, engine, assessment, alpha)
+        assessment = dataclasses.replace(assessment, choiceworthiness=cw)
+    elif kind == "cvar":
         cw = risk_choiceworthiness(problem, evidence, engine, assessment, alpha)
         assessment = dataclasses.replace(assessment, choiceworthiness=cw)
     settings, compiled = apply_policy(problem, assessment, settings)
@@ -353,6 +362,11 @@ def decide(
         p_best_se=p_best_se,
         p_best_samples=n_samples,
         notes=tuple(notes),
+        sampling=(
+            None
+            if assessment.sampling is None
+            else assessment.sampling.to_dict(assessment.options, assessment.value_names)
+        ),
     )
     if value_of_information:
         from engine.voi import value_of_information as voi
@@ -371,6 +385,21 @@ def decide(
         )
         decision = dataclasses.replace(decision, value_of_information=observations)
     return decision
+
+
+def sampling_options(
+    problem: DecisionProblem, backend: str | InferenceBackend, seed: int, particles: int | None
+) -> dict[str, Any]:
+    """Options for a backend named ``pyro`` deciding a problem with continuous variables: sample
+    where exact enumeration cannot (method ``auto``), ``particles`` per option, seeded."""
+    if not problem.is_hybrid or backend != "pyro":
+        if particles is not None and problem.is_hybrid:
+            raise PolicyError("particles= applies to backend 'pyro' given by name")
+        return {}
+    options: dict[str, Any] = {"method": "auto", "seed": seed}
+    if particles is not None:
+        options["num_samples"] = particles
+    return options
 
 
 def judge_policy(

@@ -19,6 +19,14 @@ from typing import Any, Literal
 
 import numpy as np
 
+from engine.continuous import (
+    ContinuousVariable,
+    LinearTerm,
+    LogisticCPT,
+    hybrid_dict,
+    linear_dict,
+)
+
 Modality = Literal["obligation", "prohibition", "permission"]
 TheoryKind = Literal["cardinal", "ordinal", "deontic"]
 NormHandling = Literal["ignore", "penalty", "constraint"]
@@ -67,6 +75,7 @@ class ValueDimension:
 
     ``parents`` may include the decision, so U_v(option, x) is expressible.
     ``frameworks`` tags the value with the taxonomies that name it (e.g. "moral_foundations").
+    ``linear`` adds terms linear in continuous variables: U_v(c, y) = table[c] + sum_t b_t[c] y_t.
     """
 
     name: str
@@ -74,6 +83,7 @@ class ValueDimension:
     table: tuple[float, ...]
     description: str = ""
     frameworks: tuple[str, ...] = ()
+    linear: tuple[LinearTerm, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +278,14 @@ class BayesianNetwork(ContentHashed):
     cpts: tuple[CPT, ...]
     description: str = ""
     provenance: Provenance = Provenance()
+    continuous: tuple[ContinuousVariable, ...] = ()
+    logistic: tuple[LogisticCPT, ...] = ()
     content_hash: str = field(init=False, compare=False, default="")
+
+    @property
+    def is_hybrid(self) -> bool:
+        """True when the network has continuous variables (only sampling backends evaluate it)."""
+        return bool(self.continuous)
 
     def __post_init__(self) -> None:
         from engine.checks import check_network
@@ -335,6 +352,8 @@ class DecisionProblem(ContentHashed):
     description: str = ""
     provenance: Provenance = Provenance()
     uncertainty: tuple[ParameterUncertainty, ...] = ()
+    continuous: tuple[ContinuousVariable, ...] = ()
+    logistic: tuple[LogisticCPT, ...] = ()
     content_hash: str = field(init=False, compare=False, default="")
     _network: BayesianNetwork | None = field(init=False, compare=False, default=None, repr=False)
 
@@ -356,6 +375,8 @@ class DecisionProblem(ContentHashed):
                 (uniform, *self.cpts),
                 self.description,
                 self.provenance,
+                self.continuous,
+                self.logistic,
             )
             object.__setattr__(self, "_network", net)
         return self._network
@@ -372,6 +393,14 @@ class DecisionProblem(ContentHashed):
 
     def cpt(self, child: str) -> CPT:
         return next(c for c in self.cpts if c.child == child)
+
+    @property
+    def is_hybrid(self) -> bool:
+        """True when the problem has continuous chance variables (decided by sampling)."""
+        return bool(self.continuous)
+
+    def continuous_variable(self, name: str) -> ContinuousVariable:
+        return next(v for v in self.continuous if v.name == name)
 
     def value(self, name: str) -> ValueDimension:
         return next(v for v in self.values if v.name == name)
@@ -436,63 +465,68 @@ class DecisionProblem(ContentHashed):
 
 def content_dict(problem: DecisionProblem) -> dict[str, Any]:
     """Everything that defines the problem's meaning, as plain JSON data (no provenance)."""
-    return {
-        "name": problem.name,
-        "description": problem.description,
-        "variables": [
-            {"name": v.name, "states": list(v.states), "description": v.description}
-            for v in problem.variables
-        ],
-        "decision": {
-            "name": problem.decision.name,
-            "options": list(problem.decision.options),
-            "description": problem.decision.description,
-        },
-        "cpts": [
-            {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
-            for c in problem.cpts
-        ],
-        "values": [
-            {
-                "name": v.name,
-                "parents": list(v.parents),
-                "table": [float(x) for x in v.table],
-                "description": v.description,
-                "frameworks": list(v.frameworks),
-            }
-            for v in problem.values
-        ],
-        "norms": [
-            {
-                "name": n.name,
-                "modality": n.modality,
-                "option": n.option,
-                "condition": [
-                    {"variable": c.variable, "states": list(c.states)} for c in n.condition
-                ],
-                "weight": float(n.weight),
-                "priority": n.priority,
-                "defeasible": n.defeasible,
-                "threshold": float(n.threshold),
-                "source": n.source,
-                "description": n.description,
-            }
-            for n in problem.norms
-        ],
-        "theories": [
-            {
-                "name": t.name,
-                "kind": t.kind,
-                "credence": float(t.credence),
-                "value_weights": [[v, float(w)] for v, w in t.value_weights],
-                "norm_handling": t.norm_handling,
-                "norms": None if t.norms is None else list(t.norms),
-                "description": t.description,
-            }
-            for t in problem.theories
-        ],
-        "policies": [_policy_dict(p) for p in problem.policies],
-    } | _uncertainty_dict(problem.uncertainty)
+    return (
+        {
+            "name": problem.name,
+            "description": problem.description,
+            "variables": [
+                {"name": v.name, "states": list(v.states), "description": v.description}
+                for v in problem.variables
+            ],
+            "decision": {
+                "name": problem.decision.name,
+                "options": list(problem.decision.options),
+                "description": problem.decision.description,
+            },
+            "cpts": [
+                {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
+                for c in problem.cpts
+            ],
+            "values": [
+                {
+                    "name": v.name,
+                    "parents": list(v.parents),
+                    "table": [float(x) for x in v.table],
+                    "description": v.description,
+                    "frameworks": list(v.frameworks),
+                }
+                | ({"linear": [linear_dict(t) for t in v.linear]} if v.linear else {})
+                for v in problem.values
+            ],
+            "norms": [
+                {
+                    "name": n.name,
+                    "modality": n.modality,
+                    "option": n.option,
+                    "condition": [
+                        {"variable": c.variable, "states": list(c.states)} for c in n.condition
+                    ],
+                    "weight": float(n.weight),
+                    "priority": n.priority,
+                    "defeasible": n.defeasible,
+                    "threshold": float(n.threshold),
+                    "source": n.source,
+                    "description": n.description,
+                }
+                for n in problem.norms
+            ],
+            "theories": [
+                {
+                    "name": t.name,
+                    "kind": t.kind,
+                    "credence": float(t.credence),
+                    "value_weights": [[v, float(w)] for v, w in t.value_weights],
+                    "norm_handling": t.norm_handling,
+                    "norms": None if t.norms is None else list(t.norms),
+                    "description": t.description,
+                }
+                for t in problem.theories
+            ],
+            "policies": [_policy_dict(p) for p in problem.policies],
+        }
+        | _uncertainty_dict(problem.uncertainty)
+        | hybrid_dict(problem.continuous, problem.logistic)
+    )
 
 
 def _policy_dict(policy: Policy) -> dict[str, Any]:
@@ -551,7 +585,7 @@ def network_dict(network: BayesianNetwork) -> dict[str, Any]:
             {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
             for c in network.cpts
         ],
-    }
+    } | hybrid_dict(network.continuous, network.logistic)
 
 
 def provenance_dict(provenance: Provenance) -> dict[str, str]:

@@ -151,7 +151,9 @@ class Decision:
     where it is silent), ``policy_silent`` (why the policy leaves the case open), ``p_best``
     with its Monte-Carlo standard error ``p_best_se`` over ``p_best_samples`` parameter samples
     (``None`` without parameter uncertainty; ``"(abstain)"`` is the probability that no option
-    is permissible), ``value_of_information`` (best first) and ``notes``.
+    is permissible), ``value_of_information`` (best first) and ``notes``; for problems with
+    continuous variables ``sampling`` (method, particles, seed, effective sample size per option,
+    standard errors of the expected values).
     """
 
     option: str | None
@@ -168,6 +170,7 @@ class Decision:
     p_best_samples: int = 0
     value_of_information: tuple[Observation, ...] = ()
     notes: tuple[str, ...] = ()
+    sampling: dict[str, Any] | None = None
 
     def report(self, option: str) -> OptionReport:
         return next(r for r in self.options if r.option == option)
@@ -188,7 +191,7 @@ class Decision:
             "p_best_samples": self.p_best_samples,
             "value_of_information": [o.to_dict() for o in self.value_of_information],
             "notes": list(self.notes),
-        }
+        } | ({"sampling": self.sampling} if self.sampling is not None else {})
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.assess import Assessment, _event_indicator, _violation_clauses
+from engine.assess import Assessment, event_indicator, violation_clauses
 from engine.backend import InferenceBackend
 from engine.errors import PolicyError
 from engine.ir import DecisionProblem
@@ -78,7 +78,7 @@ def risk_choiceworthiness(
     penalised = [
         j for j, _ in enumerate(problem.norms) if np.any(assessment.norm_penalties[:, j] != 0)
     ]
-    clause_groups = {j: _violation_clauses(problem, problem.norms[j]) for j in penalised}
+    clause_groups = {j: violation_clauses(problem, problem.norms[j]) for j in penalised}
     names: list[str] = []
     for value in problem.values:
         names.extend(p for p in value.parents if p != decision)
@@ -104,7 +104,7 @@ def risk_choiceworthiness(
             if (option == norm.option) == (norm.modality == "prohibition"):
                 groups = clause_groups[j]
                 variables = tuple(dict.fromkeys(c.variable for g in groups for c in g))
-                event = _event_indicator(problem, variables, groups)
+                event = event_indicator(problem, variables, groups)
                 violated[j] = _broadcast(event, list(variables), targets, shape)
         for t in range(len(problem.theories)):
             u = np.tensordot(assessment.value_weights[t], utility, axes=1) - np.tensordot(

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from engine.continuous import LinearTerm
 from engine.errors import InvalidProblem, ScenarioError
 from engine.ir import (
     CPT,
@@ -40,6 +41,7 @@ from engine.ir import (
     ValueDimension,
     Variable,
 )
+from engine.scenario_hybrid import continuous_variables, logistic_cpt
 
 
 def _name(value: Any) -> Any:
@@ -79,11 +81,33 @@ class DecisionModel(_Strict):
     description: str = ""
 
 
+class LogisticModel(_Strict):
+    inputs: list[Name] = Field(
+        min_length=1, description="The continuous parents (names under `continuous:`)."
+    )
+    bias: Table = Field(
+        description="Per configuration of the discrete `parents`, one number per state (shaped "
+        "like a CPT, but the rows need not sum to 1)."
+    )
+    weights: dict[Name, dict[Name, Number]] = Field(
+        default={},
+        description="state -> {input: weight}; missing entries are 0. P(state | parents, inputs) "
+        "= softmax over states of bias + sum(weight * input).",
+    )
+
+
 class VariableModel(_Strict):
     name: Name
     states: list[Name] = Field(min_length=1)
     parents: list[Name] = []
-    cpt: Table
+    cpt: Table | None = Field(
+        default=None, description="P(state | parents); required unless `logistic` is given."
+    )
+    logistic: LogisticModel | None = Field(
+        default=None,
+        description="A discrete variable with continuous parents: a softmax (multinomial "
+        "logistic) CPD instead of a cpt.",
+    )
     cpt_concentration: Table | None = Field(
         default=None,
         description="Second-order uncertainty: row r of the CPT is Dirichlet(kappa_r * row_r) "
@@ -103,10 +127,33 @@ class UtilityUncertaintyModel(_Strict):
     )
 
 
+class ContinuousModel(_Strict):
+    name: Name
+    distribution: Literal["normal", "lognormal", "beta"] = Field(
+        description="normal {loc, scale}: mean and sd; lognormal {loc, scale}: mean and sd of "
+        "log Y; beta {alpha, beta}."
+    )
+    parents: list[Name] = Field(default=[], description="Discrete parents (or the decision).")
+    parameters: Table = Field(
+        description="The family's parameters as a mapping ({loc: 0, scale: 1}), or, with "
+        "parents, a mapping from each parent configuration to such a mapping."
+    )
+    coefficients: dict[Name, Number] = Field(
+        default={},
+        description="normal / lognormal only: loc += sum(coefficient * continuous parent).",
+    )
+    description: str = ""
+
+
 class ValueModel(_Strict):
     name: Name
     parents: list[Name] = []
     utility: Table
+    linear: dict[Name, Table] = Field(
+        default={},
+        description="continuous variable -> coefficient (one number, or a table over the "
+        "value's parents): the utility gains coefficient * variable.",
+    )
     uncertainty: UtilityUncertaintyModel | None = None
     description: str = ""
     frameworks: list[str] = []
@@ -172,6 +219,11 @@ class ScenarioModel(_Strict):
     description: str = ""
     decision: DecisionModel
     variables: list[VariableModel] = []
+    continuous: list[ContinuousModel] = Field(
+        default=[],
+        description="Continuous chance variables; problems with them are decided by sampling "
+        "(backend pyro).",
+    )
     values: list[ValueModel] = []
     norms: list[NormModel] = []
     theories: list[TheoryModel] = Field(min_length=1)
@@ -279,10 +331,24 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
     for variable in model.variables:
         states.setdefault(variable.name, tuple(variable.states))
 
+    continuous = continuous_variables(model.continuous, states)
+    continuous_names = {v.name for v in continuous}
     cpts = []
+    logistic = []
     for variable in model.variables:
         where = f"variables.{variable.name}.cpt"
-        _known_parents(where, variable.parents, states)
+        if variable.logistic is not None:
+            if variable.cpt is not None:
+                raise InvalidProblem(
+                    f"variables.{variable.name}", "give either cpt or logistic, not both"
+                )
+            logistic.append(logistic_cpt(variable, states))
+            continue
+        if variable.cpt is None:
+            raise InvalidProblem(
+                where, "missing; give P(state | parents), or logistic: for continuous parents"
+            )
+        _known_parents(where, variable.parents, states, continuous_names)
         cpts.append(
             CPT(
                 variable.name,
@@ -295,15 +361,27 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
     values = []
     for value in model.values:
         where = f"values.{value.name}.utility"
-        _known_parents(where, value.parents, states)
+        _known_parents(where, value.parents, states, continuous_names)
         table = (
             (_number(where, value.utility),) * math.prod(len(states[p]) for p in value.parents)
             if not isinstance(value.utility, list | dict)
             else flatten_table(where, value.utility, value.parents, states, None)
         )
+        linear = tuple(
+            LinearTerm(
+                name,
+                _per_entry(f"values.{value.name}.linear.{name}", b, value.parents, states),
+            )
+            for name, b in value.linear.items()
+        )
         values.append(
             ValueDimension(
-                value.name, tuple(value.parents), table, value.description, tuple(value.frameworks)
+                value.name,
+                tuple(value.parents),
+                table,
+                value.description,
+                tuple(value.frameworks),
+                linear,
             )
         )
     uncertainty = _uncertainty(model, states)
@@ -373,6 +451,8 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
         ),
         provenance=provenance or Provenance(),
         uncertainty=uncertainty,
+        continuous=continuous,
+        logistic=tuple(logistic),
     )
 
 
@@ -412,8 +492,19 @@ def _per_entry(
     return flatten_table(where, table, parents, states, None)
 
 
-def _known_parents(where: str, parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> None:
+def _known_parents(
+    where: str,
+    parents: Sequence[str],
+    states: dict[str, tuple[str, ...]],
+    continuous: set[str] | frozenset[str] = frozenset(),
+) -> None:
     for parent in parents:
+        if parent in continuous:
+            raise InvalidProblem(
+                where.rsplit(".", 1)[0] + ".parents",
+                f"{parent!r} is continuous and cannot index a table; give the variable a "
+                "logistic: CPD with it as an input, or a value a linear: term in it",
+            )
         if parent not in states:
             raise InvalidProblem(
                 where.rsplit(".", 1)[0] + ".parents",

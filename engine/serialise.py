@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.continuous import continuous_from, linear_from, logistic_from
 from engine.errors import InvalidProblem
 from engine.ir import (
     CPT,
@@ -43,6 +44,8 @@ def network_from_dict(data: dict[str, Any]) -> BayesianNetwork:
             variables=variables_from(data),
             cpts=cpts_from(data),
             provenance=provenance_from(data),
+            continuous=continuous_from(data),
+            logistic=logistic_from(data),
         )
     except (KeyError, TypeError) as exc:
         raise InvalidProblem("<json>", f"not a serialised BayesianNetwork ({exc!r})") from None
@@ -99,6 +102,7 @@ def _build(data: dict[str, Any]) -> DecisionProblem:
                 tuple(float(x) for x in v["table"]),
                 v.get("description", ""),
                 tuple(v.get("frameworks", ())),
+                linear_from(v),
             )
             for v in data.get("values", ())
         ),
@@ -155,6 +159,8 @@ def _build(data: dict[str, Any]) -> DecisionProblem:
         ),
         uncertainty=tuple(_uncertainty(u) for u in data.get("uncertainty", ())),
         provenance=provenance_from(data),
+        continuous=continuous_from(data),
+        logistic=logistic_from(data),
     )
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.assess import Assessment, _event_indicator, _violation_clauses, theory_matrices
+from engine.assess import Assessment, event_indicator, theory_matrices, violation_clauses
 from engine.errors import EvidenceError, InferenceError
 from engine.ir import CPT, CPTUncertainty, DecisionProblem, ValueDimension
 
@@ -206,9 +206,9 @@ def evaluate_draws(
     for j, norm in enumerate(problem.norms):
         if norm.modality == "permission":
             continue
-        clauses = _violation_clauses(problem, norm)
+        clauses = violation_clauses(problem, norm)
         variables = tuple(dict.fromkeys(c.variable for group in clauses for c in group))
-        event = _event_indicator(problem, variables, clauses)
+        event = event_indicator(problem, variables, clauses)
         probability = np.sum(
             joint(variables) * event[None, None], axis=tuple(range(2, 2 + len(variables)))
         )
@@ -244,6 +244,12 @@ def probability_best(
     """
     from engine.decide import aggregate_options, hard_norms
 
+    if problem.is_hybrid:
+        raise InferenceError(
+            f"problem {problem.name!r}: P(best) under parameter uncertainty is computed for "
+            "discrete problems only, not yet with continuous variables; pass samples=0 "
+            "(--samples 0) to decide without it"
+        )
     draws = sample_parameters(problem, samples, seed)
     expected, violation, cw = evaluate_draws(problem, evidence, draws)
     options = problem.decision.options

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.backend import Evidence
+from engine.backend import Evidence, require_discrete
 from engine.errors import EvidenceError
 from engine.ir import BayesianNetwork
 
@@ -74,6 +74,7 @@ class PgmpyBackend:
         evidence_batch: Sequence[Evidence],
         targets: Sequence[str],
     ) -> np.ndarray:
+        require_discrete(network, self.name)
         shape = tuple(len(network.states(t)) for t in targets)
         out = np.empty((len(evidence_batch), *shape))
         for i, evidence in enumerate(evidence_batch):
@@ -83,6 +84,7 @@ class PgmpyBackend:
     def probability_of_evidence(
         self, network: BayesianNetwork, evidence_batch: Sequence[Evidence]
     ) -> np.ndarray:
+        require_discrete(network, self.name)
         return np.array([self._evidence_probability(network, dict(e)) for e in evidence_batch])
 
     def _evidence_probability(self, network: BayesianNetwork, evidence: dict[str, str]) -> float:

@@ -29,7 +29,12 @@ import numpy as np
 from engine.backend import Evidence
 from engine.errors import EvidenceError, InferenceError
 from engine.ir import BayesianNetwork
-from models.pyro_importance import ImportanceResult, likelihood_weighting
+from models.pyro_importance import (
+    ImportanceResult,
+    Particles,
+    likelihood_weighting,
+    sample_particles,
+)
 from models.pyro_program import (
     CompiledNetwork,
     check_evidence,
@@ -42,10 +47,17 @@ from models.pyro_program import (
     quiet,
     shown,
     torch_module,
+    unobserved_continuous,
 )
 from models.torch_runtime import torch_threads
 
-__all__ = ["ImportanceResult", "PyroBackend", "compile_network", "network_program"]
+__all__ = [
+    "ImportanceResult",
+    "Particles",
+    "PyroBackend",
+    "compile_network",
+    "network_program",
+]
 
 
 Method = Literal["exact", "importance", "auto"]
@@ -159,18 +171,57 @@ class PyroBackend:
                 compiled, rows, tuple(targets), self.num_samples, self.seed, allow_zero
             )
 
+    def particles(
+        self,
+        network: BayesianNetwork,
+        evidence_batch: Sequence[Evidence],
+        sites: Sequence[str],
+        *,
+        allow_zero: bool = False,
+    ) -> Particles:
+        """Likelihood-weighted particles of ``sites`` (discrete or continuous) per evidence row.
+
+        Whatever ``method`` is, this samples: it is how decisions over networks with continuous
+        variables are evaluated (every expectation and its standard error comes from one set of
+        weighted particles per row).
+        """
+        compiled = compile_network(network)
+        for site in sites:
+            if site not in compiled.parents:
+                raise EvidenceError(
+                    f"{site!r} is not a variable of the network; "
+                    f"expected one of: {', '.join(compiled.order)}"
+                )
+        rows = [check_evidence(compiled, e) for e in evidence_batch]
+        with torch_threads(self.num_threads):
+            return sample_particles(
+                compiled, rows, tuple(sites), self.num_samples, self.seed, allow_zero
+            )
+
     def _method_for(
-        self, compiled: CompiledNetwork, rows: Sequence[dict[str, str]], targets: Sequence[str]
+        self, compiled: CompiledNetwork, rows: Sequence[Mapping[str, Any]], targets: Sequence[str]
     ) -> str:
+        needed = set(targets).union(*(set(r) for r in rows)) if rows else set(targets)
+        latent = {
+            name
+            for r in (rows or [{}])
+            for name in unobserved_continuous(compiled, set(targets), set(r))
+        }
+        if latent:
+            if self.method == "exact":
+                raise InferenceError(
+                    f"exact enumeration cannot integrate over the unobserved continuous "
+                    f"variables {sorted(latent)}; use PyroBackend(method='importance') or 'auto'"
+                )
+            return "importance"
         if self.method != "auto":
             return self.method
-        needed = set(targets).union(*(set(r) for r in rows)) if rows else set(targets)
         return "exact" if len(compiled.ancestral(needed)) <= AUTO_EXACT_LIMIT else "importance"
 
 
 # -- exact -----------------------------------------------------------------------------------
 def _enumerated_trace(
-    compiled: CompiledNetwork, rows: Sequence[dict[str, str]], needed: set[str]
+    compiled: CompiledNetwork, rows: Sequence[Mapping[str, Any]], needed: set[str]
 ) -> Any:
     """Trace the program over ``rows`` with every latent site enumerated in parallel."""
     pyro = pyro_module()
@@ -247,7 +298,7 @@ def _arrange(packed: Any, wanted: Sequence[str]) -> Any:
 
 
 def _exact_posterior(
-    compiled: CompiledNetwork, rows: Sequence[dict[str, str]], targets: tuple[str, ...]
+    compiled: CompiledNetwork, rows: Sequence[Mapping[str, Any]], targets: tuple[str, ...]
 ) -> np.ndarray:
     shape = tuple(len(compiled.states[t]) for t in targets)
     out = np.zeros((len(rows), *shape))
@@ -297,7 +348,7 @@ def _raise_if_impossible(rows: Sequence[Mapping[str, str]], log_z: Any) -> None:
         raise EvidenceError(f"evidence ({shown(row)}) has probability 0 under the model")
 
 
-def _exact_log_evidence(compiled: CompiledNetwork, rows: Sequence[dict[str, str]]) -> np.ndarray:
+def _exact_log_evidence(compiled: CompiledNetwork, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
     out = np.zeros(len(rows))
     for observed, indices in evidence_groups(rows).items():
         if not observed:

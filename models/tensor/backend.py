@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.backend import require_discrete
 from engine.errors import EvidenceError, InferenceError
 from engine.ir import BayesianNetwork
 from models.tensor.plan import QueryPlan, build_plan
@@ -144,6 +145,7 @@ class TensorBackend:
         >>> query(np.array([[0], [1]])).round(4).tolist()
         [[0.8182, 0.1818], [0.1111, 0.8889]]
         """
+        require_discrete(network, self.name)
         targets = tuple(targets)
         evidence = tuple(evidence)
         known = state_index(network)
@@ -187,6 +189,7 @@ class TensorBackend:
         Observed targets get a point mass. Raises :class:`EvidenceError` for a row with
         P(evidence) = 0.
         """
+        require_discrete(network, self.name)
         targets = tuple(targets)
         lookup = state_index(network)
         for t in targets:
@@ -214,6 +217,7 @@ class TensorBackend:
         self, network: BayesianNetwork, evidence_batch: Sequence[Mapping[str, str]]
     ) -> np.ndarray:
         """P(evidence_n) per row, shaped (N,): the normaliser of a contraction with no target."""
+        require_discrete(network, self.name)
         out = np.empty(len(evidence_batch), dtype=np.dtype(self.dtype))
         for group in group_rows(network, evidence_batch):
             _, norm = self.compile(network, (), group.pattern, marginal=True).joint(group.index)

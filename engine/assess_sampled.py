@@ -1,0 +1,209 @@
+"""Steps 1–4 of the decision semantics for problems with continuous variables, by likelihood
+weighting: every per-option quantity of :mod:`engine.assess` is a self-normalised expectation
+over one set of weighted particles per option, reported with its Monte-Carlo standard error.
+
+    EV_v(a)       = E_w[ U_v(a, x_s) + sum_t b_t(x_s) y_{t,s} ]      (particles s under do(a), e)
+    P(viol_n | a) = E_w[ 1{event_n(a) holds at x_s} ]
+    se(E_w[f])    = sqrt(sum_s wbar_s^2 (f_s - E_w[f])^2)             (Owen 2013, eq. 9.9)
+
+Particles come from the backend's ``particles`` method (:class:`models.pyro_backend.PyroBackend`);
+exact discrete backends cannot integrate over continuous variables and are refused with the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.assess import violation_clauses
+from engine.errors import InferenceError
+from engine.ir import Clause, DecisionProblem
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingReport:
+    """How a hybrid problem's expectations were estimated, and how precisely.
+
+    ``ess`` is the effective sample size (sum w)^2 / sum w^2 per option; ``value_se``
+    (options, values) and ``violation_se`` (options, norms) are the standard errors of the
+    expected values and violation probabilities.
+    """
+
+    method: str
+    num_samples: int
+    seed: int
+    ess: tuple[float, ...]
+    value_se: np.ndarray
+    violation_se: np.ndarray
+
+    def to_dict(self, options: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "num_samples": self.num_samples,
+            "seed": self.seed,
+            "ess": dict(zip(options, self.ess, strict=True)),
+            "value_se": {
+                o: dict(zip(values, map(float, self.value_se[i]), strict=True))
+                for i, o in enumerate(options)
+            },
+        }
+
+
+def sampled_quantities(
+    problem: DecisionProblem, evidence: Mapping[str, Any], backend: Any
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[str, int], float], SamplingReport]:
+    """Expected values (options, values), violation probabilities (options, norms), policy
+    case probabilities and the sampling report, from one particle set per option."""
+    particles, utility, violated, index = _per_particle(problem, evidence, backend)
+    expected = np.stack([particles.mean(u) for u in utility], axis=-1)
+    value_se = np.stack([particles.standard_error(u) for u in utility], axis=-1)
+    violation = np.stack([particles.mean(v) for v in violated], axis=-1)
+    violation_se = np.stack([particles.standard_error(v) for v in violated], axis=-1)
+    shape = (len(problem.decision.options), 0)
+    cases: dict[tuple[str, int], float] = {}
+    for policy in problem.policies:
+        for k, case in enumerate(policy.cases):
+            cases[(policy.name, k)] = float(particles.mean(_event(problem, (case.when,), index))[0])
+    report = SamplingReport(
+        "likelihood weighting",
+        particles.num_samples,
+        int(getattr(backend, "seed", 0)),
+        tuple(float(x) for x in particles.ess),
+        value_se if problem.values else np.zeros(shape),
+        violation_se if problem.norms else np.zeros(shape),
+    )
+    return (
+        expected if problem.values else np.zeros(shape),
+        violation if problem.norms else np.zeros(shape),
+        cases,
+        report,
+    )
+
+
+def sampled_risk(
+    problem: DecisionProblem,
+    evidence: Mapping[str, Any],
+    backend: Any,
+    assessment: Any,
+    alpha: float,
+) -> np.ndarray:
+    """CW^risk_T(a) = CVaR_alpha of U_T(a, particle) under the weighted particles of do(a), e
+    (the same CVaR as :func:`engine.risk.cvar`, over the empirical weighted distribution)."""
+    from engine.risk import cvar
+
+    particles, utility, violated, _ = _per_particle(problem, evidence, backend)
+    n_options, n_samples = particles.weights.shape
+    per_value = np.stack(utility, axis=-1) if utility else np.zeros((n_options, n_samples, 0))
+    per_norm = np.stack(violated, axis=-1) if violated else np.zeros((n_options, n_samples, 0))
+    # U_T per particle: (options, S, theories)
+    u = per_value @ assessment.value_weights.T - per_norm @ assessment.norm_penalties.T
+    out = np.zeros((n_options, u.shape[-1]))
+    for i in range(n_options):
+        for t in range(u.shape[-1]):
+            out[i, t] = cvar(u[i, :, t], np.nan_to_num(particles.weights[i]), alpha)
+    return out
+
+
+def _per_particle(
+    problem: DecisionProblem, evidence: Mapping[str, Any], backend: Any
+) -> tuple[Any, list[np.ndarray], list[np.ndarray], dict[str, np.ndarray]]:
+    """The particles, each value's utility and each norm's violation indicator per particle
+    (each (options, S)), and the discrete sites' state indices."""
+    if not hasattr(backend, "particles"):
+        names = ", ".join(v.name for v in problem.continuous)
+        raise InferenceError(
+            f"problem {problem.name!r} has continuous variables ({names}); backend "
+            f"{getattr(backend, 'name', backend)!r} is exact over discrete variables only: "
+            "decide with backend 'pyro' (--backend pyro), which samples them"
+        )
+    decision = problem.decision.name
+    options = problem.decision.options
+    sites = _sites(problem)
+    batch = [{**evidence, decision: option} for option in options]
+    particles = backend.particles(problem.network(), batch, sites)
+    index = {
+        name: particles.values[name].astype(np.int64) for name in sites if _discrete(problem, name)
+    }
+    index[decision] = np.broadcast_to(np.arange(len(options))[:, None], particles.weights.shape)
+    utility = [
+        _utility_per_particle(problem, value.name, index, particles.values)
+        for value in problem.values
+    ]
+    violated = []
+    for norm in problem.norms:
+        event = _event(problem, violation_clauses(problem, norm), index)
+        applies = np.array(
+            [
+                norm.modality != "permission"
+                and (option == norm.option) == (norm.modality == "prohibition")
+                for option in options
+            ]
+        )
+        violated.append(event * applies[:, None])
+    return particles, utility, violated, index
+
+
+def _sites(problem: DecisionProblem) -> tuple[str, ...]:
+    """Every variable a utility, linear term, norm or policy case reads."""
+    decision = problem.decision.name
+    names: list[str] = []
+    for value in problem.values:
+        names += [p for p in value.parents if p != decision]
+        names += [t.variable for t in value.linear]
+    for norm in problem.norms:
+        names += [c.variable for c in norm.condition]
+        for other in problem.norms:  # defeaters' conditions
+            if other.modality == "permission" and other.option == norm.option:
+                names += [c.variable for c in other.condition]
+    for policy in problem.policies:
+        for case in policy.cases:
+            names += [c.variable for c in case.when]
+    return tuple(dict.fromkeys(names))
+
+
+def _discrete(problem: DecisionProblem, name: str) -> bool:
+    return all(v.name != name for v in problem.continuous)
+
+
+def _utility_per_particle(
+    problem: DecisionProblem,
+    value: str,
+    index: Mapping[str, np.ndarray],
+    values: Mapping[str, np.ndarray],
+) -> np.ndarray:
+    """U_v(x_s) + sum_t b_t(x_s) y_{t,s} for every particle, shaped (options, S)."""
+    dim = problem.value(value)
+    shape = tuple(len(problem.states(p)) for p in dim.parents)
+    cells = (
+        np.ravel_multi_index(tuple(index[p] for p in dim.parents), shape)
+        if dim.parents
+        else np.zeros(index[problem.decision.name].shape, dtype=np.int64)
+    )
+    f = np.asarray(dim.table)[cells]
+    for term in dim.linear:
+        f = f + np.asarray(term.coefficients)[cells] * values[term.variable]
+    return f
+
+
+def _event(
+    problem: DecisionProblem,
+    clauses: tuple[tuple[Clause, ...], ...],
+    index: Mapping[str, np.ndarray],
+) -> np.ndarray:
+    """1 where the first clause group holds and none of the others does, per particle."""
+
+    def holds(group: tuple[Clause, ...]) -> np.ndarray:
+        mask = np.ones(index[problem.decision.name].shape, dtype=bool)
+        for clause in group:
+            states = problem.states(clause.variable)
+            allowed = np.array([s in clause.states for s in states])
+            mask &= allowed[index[clause.variable]]
+        return mask
+
+    event = holds(clauses[0])
+    for defeater in clauses[1:]:
+        event &= ~holds(defeater)
+    return event.astype(np.float64)

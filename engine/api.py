@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.backend import InferenceBackend, get_backend
+from engine.backend import InferenceBackend, backend_for
 from engine.errors import ScenarioError
 from engine.evidence import check_evidence
 from engine.ir import DecisionProblem
@@ -36,13 +36,16 @@ def posterior(
     targets: tuple[str, ...] | list[str],
     evidence: Mapping[str, str] | None = None,
     option: str | None = None,
-    backend: str | InferenceBackend = "pgmpy",
+    backend: str | InferenceBackend = "auto",
 ) -> np.ndarray:
     """Joint P(targets | do(option), evidence), shaped by the targets' states.
 
-    Without ``option`` the decision is marginalised under a uniform choice.
+    Without ``option`` the decision is marginalised under a uniform choice. ``"auto"`` is
+    pgmpy for a discrete problem and Pyro (exact where every continuous variable the query
+    needs is observed, importance sampling otherwise) for one with continuous variables.
     """
     rows = check_evidence(problem, evidence or {})
     if option is not None:
         rows = check_evidence(problem, {**rows, problem.decision.name: option}, allow_decision=True)
-    return get_backend(backend).posterior(problem.network(), [rows], tuple(targets))[0]
+    engine = backend_for(backend, hybrid=problem.is_hybrid)
+    return engine.posterior(problem.network(), [rows], tuple(targets))[0]

@@ -69,6 +69,22 @@ def require_discrete(network: BayesianNetwork, backend: str) -> None:
         )
 
 
+def backend_for(name: str | InferenceBackend, *, hybrid: bool, **options: Any) -> InferenceBackend:
+    """The backend a decision uses: ``"auto"`` is pgmpy (exact) for a discrete problem and
+    Pyro for one with continuous variables; a Pyro backend named for a hybrid problem samples
+    where exact enumeration cannot (``method="auto"``) with ``options`` (seed, num_samples),
+    which other backends and discrete problems ignore. Instances pass through."""
+    if not isinstance(name, str):
+        return name
+    if name == "auto":
+        name = "pyro" if hybrid else "pgmpy"
+    if name == "pyro" and hybrid:
+        options.setdefault("method", "auto")
+    else:  # sampling options concern only Pyro deciding a problem with continuous variables
+        options = {}
+    return get_backend(name, **options)
+
+
 def register_backend(name: str, target: str) -> None:
     """Register ``"module:attribute"`` as backend ``name`` (a class taking keyword options)."""
     BACKENDS[name] = target

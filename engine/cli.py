@@ -93,6 +93,14 @@ NormalisationOption = Annotated[
 ]
 PolicyOption = Annotated[str | None, typer.Option("--policy", help="Name of a stated policy.")]
 BackendOption = Annotated[str, typer.Option("--backend", help="Inference backend.")]
+DecisionBackendOption = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="Inference backend: pgmpy, torch, jax, pyro, or auto (pgmpy for discrete problems, "
+        "pyro sampling for problems with continuous variables).",
+    ),
+]
 
 
 def fail(message: str) -> None:
@@ -148,7 +156,7 @@ def decide(
     rule: RuleOption = None,
     normalise: NormalisationOption = None,
     policy: PolicyOption = None,
-    backend: BackendOption = "pgmpy",
+    backend: DecisionBackendOption = "auto",
     scenario: Annotated[
         Path | None, typer.Option("--scenario", help="Scenario for an ontology FILE.")
     ] = None,
@@ -198,7 +206,7 @@ def explain(
     rule: RuleOption = None,
     normalise: NormalisationOption = None,
     policy: PolicyOption = None,
-    backend: BackendOption = "pgmpy",
+    backend: DecisionBackendOption = "auto",
     scenario: Annotated[Path | None, typer.Option("--scenario")] = None,
     top: Annotated[int, typer.Option("--top", help="How many contributions to list.")] = 5,
     risk: RiskOption = None,
@@ -289,7 +297,7 @@ def schema() -> None:
 
 @app.command()
 def demo(
-    backend: BackendOption = "pgmpy",
+    backend: DecisionBackendOption = "auto",
 ) -> None:
     """Run the shipped examples and print their decisions."""
     from engine.decide import decide as decide_problem
@@ -300,8 +308,11 @@ def demo(
             problem = load_scenario(path)
             console.rule(f"[bold]{problem.name}[/] — {path.name}")
             console.print(problem.description, highlight=False, markup=False)
+            chosen_backend = "pyro" if problem.is_hybrid and backend != "auto" else backend
+            if chosen_backend != backend:
+                console.print(f"[dim](continuous variables: sampled with pyro, not {backend})[/]")
             for policy in (None, *(p.name for p in problem.policies)):
-                result = decide_problem(problem, policy=policy, backend=backend)
+                result = decide_problem(problem, policy=policy, backend=chosen_backend)
                 label = f"policy {policy}" if policy else "default credences"
                 chosen = result.option or f"ABSTAIN ({result.abstain})"
                 console.print(

@@ -31,7 +31,7 @@ from engine.aggregate import (
     tied_with_best,
 )
 from engine.assess import Assessment, assess, theory_endorses
-from engine.backend import InferenceBackend, get_backend
+from engine.backend import InferenceBackend, backend_for
 from engine.errors import PolicyError
 from engine.evidence import check_evidence
 from engine.explain import explain
@@ -195,7 +195,7 @@ def decide(
     rule: str | None = None,
     normalisation: str | None = None,
     policy: str | None = None,
-    backend: str | InferenceBackend = "pgmpy",
+    backend: str | InferenceBackend = "auto",
     rule_options: RuleOptions | None = None,
     risk: str | None = None,
     tie_break: str | None = None,
@@ -212,9 +212,10 @@ def decide(
     instead of abstaining. Under parameter uncertainty P(best) is estimated from ``samples``
     parameter draws (default 1000; 0 skips it) seeded with ``seed``.
     ``value_of_information`` adds the value of observing each unobserved variable first.
-    A problem with continuous variables is evaluated by likelihood weighting (backend ``pyro``,
-    ``particles`` per option, default 10,000, seeded with ``seed``); the Decision's ``sampling``
-    reports the effective sample size and the standard errors.
+    ``backend="auto"`` is pgmpy for a discrete problem and pyro for one with continuous
+    variables, which is evaluated by likelihood weighting (``particles`` per option, default
+    10,000, seeded with ``seed``); the Decision's ``sampling`` reports the effective sample size
+    and the standard errors.
 
     Examples
     --------
@@ -235,7 +236,7 @@ def decide(
         risk=risk,
         tie_break=tie_break,
     )
-    engine = get_backend(backend, **sampling_options(problem, backend, seed, particles))
+    engine = backend_for(backend, hybrid=problem.is_hybrid, **sampling_options(seed, particles))
     assessment = assess(problem, evidence, engine)
     kind, alpha = parse_risk(settings.risk)
     if kind == "cvar" and problem.is_hybrid:
@@ -387,16 +388,9 @@ def decide(
     return decision
 
 
-def sampling_options(
-    problem: DecisionProblem, backend: str | InferenceBackend, seed: int, particles: int | None
-) -> dict[str, Any]:
-    """Options for a backend named ``pyro`` deciding a problem with continuous variables: sample
-    where exact enumeration cannot (method ``auto``), ``particles`` per option, seeded."""
-    if not problem.is_hybrid or backend != "pyro":
-        if particles is not None and problem.is_hybrid:
-            raise PolicyError("particles= applies to backend 'pyro' given by name")
-        return {}
-    options: dict[str, Any] = {"method": "auto", "seed": seed}
+def sampling_options(seed: int, particles: int | None) -> dict[str, Any]:
+    """Importance-sampling options (used only for problems with continuous variables)."""
+    options: dict[str, Any] = {"seed": seed}
     if particles is not None:
         options["num_samples"] = particles
     return options

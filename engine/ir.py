@@ -427,11 +427,14 @@ class DecisionProblem(ContentHashed):
         return np.asarray(cpt.table, dtype=np.float64).reshape(shape)
 
     def descendants(self, name: str) -> frozenset[str]:
-        """Every variable reachable from ``name`` (a variable or the decision) along CPT edges."""
+        """Every variable (discrete or continuous) reachable from ``name`` along the edges of
+        CPTs, logistic CPDs and continuous variables."""
+        from engine.continuous_checks import hybrid_edges
+
         children: dict[str, list[str]] = {}
-        for cpt in self.cpts:
-            for parent in cpt.parents:
-                children.setdefault(parent, []).append(cpt.child)
+        edges = [(p, c.child) for c in self.cpts for p in c.parents]
+        for parent, child in edges + hybrid_edges(self.continuous, self.logistic):
+            children.setdefault(parent, []).append(child)
         found: set[str] = set()
         stack = [name]
         while stack:

@@ -342,7 +342,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
                 raise InvalidProblem(
                     f"variables.{variable.name}", "give either cpt or logistic, not both"
                 )
-            logistic.append(logistic_cpt(variable, states))
+            logistic.append(logistic_cpt(variable, states, continuous_names))
             continue
         if variable.cpt is None:
             raise InvalidProblem(

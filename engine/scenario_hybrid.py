@@ -18,8 +18,13 @@ def continuous_variables(
     """Each ``continuous:`` entry with its parameter table flattened (row-major over parents)."""
     from engine.scenario import flatten_table
 
-    found = []
+    found: list[ContinuousVariable] = []
     for model in models:
+        if model.name in states or any(v.name == model.name for v in found):
+            raise InvalidProblem(
+                f"continuous.{model.name}",
+                f"duplicate name {model.name!r}; variables and the decision need unique names",
+            )
         where = f"continuous.{model.name}.parameters"
         for parent in model.parents:
             if parent not in states:
@@ -43,7 +48,9 @@ def continuous_variables(
     return tuple(found)
 
 
-def logistic_cpt(variable: VariableModel, states: dict[str, tuple[str, ...]]) -> LogisticCPT:
+def logistic_cpt(
+    variable: VariableModel, states: dict[str, tuple[str, ...]], continuous: set[str]
+) -> LogisticCPT:
     """A ``logistic:`` block: bias shaped like a CPT, weights state -> {input: w} (0 if absent)."""
     from engine.scenario import flatten_table
 
@@ -58,6 +65,12 @@ def logistic_cpt(variable: VariableModel, states: dict[str, tuple[str, ...]]) ->
             )
     child_states = tuple(variable.states)
     inputs = tuple(variable.logistic.inputs)
+    for name in inputs:
+        if name not in continuous:
+            raise InvalidProblem(
+                f"{where}.inputs",
+                f"{name!r} is not a continuous variable; expected one of {sorted(continuous)}",
+            )
     for state, row in variable.logistic.weights.items():
         if state not in child_states:
             raise InvalidProblem(

@@ -1,0 +1,267 @@
+"""Continuous variables in the IR and scenario files: validation, serialisation, backends that
+refuse them, the CLI, and the decision pipeline's laws (examples/av_continuous.yaml)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from engine.batch import decide_batch
+from engine.cli import app
+from engine.decide import decide
+from engine.errors import EvidenceError, InferenceError, ScenarioError
+from engine.ir import DecisionProblem
+from engine.scenario import load_scenario, read_document
+from engine.voi import observable_variables
+from tests.conftest import EXAMPLES
+
+PATH = EXAMPLES / "av_continuous.yaml"
+BASE = read_document(PATH)
+runner = CliRunner()
+
+
+def entry(doc, section, name):
+    return next(v for v in doc[section] if v["name"] == name)
+
+
+CASES = {
+    "unknown_distribution": (
+        lambda d: entry(d, "continuous", "lidar_range").update(distribution="gamma"),
+        "continuous[0](lidar_range).distribution",
+        "'normal', 'lognormal' or 'beta'",
+    ),
+    "missing_parameter": (
+        lambda d: entry(d, "continuous", "lidar_range")["parameters"]["yes"].pop("scale"),
+        "continuous.lidar_range.parameters[yes]",
+        "missing scale; a normal distribution needs loc and scale",
+    ),
+    "negative_scale": (
+        lambda d: entry(d, "continuous", "lidar_range")["parameters"]["no"].update(scale=-1),
+        "continuous.lidar_range.parameters",
+        "scale must be > 0",
+    ),
+    "beta_shape_zero": (
+        lambda d: entry(d, "continuous", "road_friction")["parameters"]["yes"].update(alpha=0),
+        "continuous.road_friction.parameters",
+        "alpha must be > 0",
+    ),
+    "unknown_parameter_row": (
+        lambda d: entry(d, "continuous", "road_friction")["parameters"].update(
+            {"icy": {"alpha": 1, "beta": 1}}
+        ),
+        "continuous.road_friction.parameters",
+        "row key 'icy'",
+    ),
+    "continuous_parent_of_cpt": (
+        lambda d: entry(d, "variables", "pedestrian_hit").update(
+            parents=["road_friction"], cpt=[0.5, 0.5]
+        ),
+        "variables.pedestrian_hit.parents",
+        "'road_friction' is continuous and cannot index a table",
+    ),
+    "continuous_in_norm_condition": (
+        lambda d: d["norms"][0].update(condition={"lidar_range": "yes"}),
+        "norms.yield_to_pedestrians.condition",
+        "'lidar_range' is continuous",
+    ),
+    "unknown_coefficient": (
+        lambda d: entry(d, "continuous", "impact_speed")["coefficients"].update(speed=1.0),
+        "continuous.impact_speed.coefficients",
+        "'speed' is not a continuous variable",
+    ),
+    "coefficient_on_beta": (
+        lambda d: entry(d, "continuous", "road_friction").update(coefficients={"lidar_range": 0.1}),
+        "continuous.road_friction.coefficients",
+        "a beta variable cannot depend on continuous parents",
+    ),
+    "logistic_unknown_input": (
+        lambda d: entry(d, "variables", "skid")["logistic"].update(inputs=["grip"]),
+        "variables.skid.logistic.inputs",
+        "'grip' is not a continuous variable",
+    ),
+    "logistic_weight_for_unknown_state": (
+        lambda d: entry(d, "variables", "skid")["logistic"]["weights"].update(
+            maybe={"road_friction": 1.0}
+        ),
+        "variables.skid.logistic.weights",
+        "unknown state 'maybe'",
+    ),
+    "cpt_and_logistic": (
+        lambda d: entry(d, "variables", "skid").update(cpt={"brake": [0.5, 0.5]}),
+        "variables.skid",
+        "either cpt or logistic, not both",
+    ),
+    "no_cpt": (
+        lambda d: entry(d, "variables", "skid").pop("logistic"),
+        "variables.skid.cpt",
+        "missing",
+    ),
+    "cycle_through_continuous": (
+        lambda d: entry(d, "continuous", "road_friction").update(
+            parents=["skid"],
+            parameters={"yes": {"alpha": 4, "beta": 4}, "no": {"alpha": 8, "beta": 2}},
+        ),
+        "variables",
+        "cycle",
+    ),
+    "linear_in_unknown_variable": (
+        lambda d: entry(d, "values", "passenger_safety")["linear"].update(speed=-1.0),
+        "values.passenger_safety.linear",
+        "'speed' is not a continuous variable",
+    ),
+    "linear_table_wrong_keys": (
+        lambda d: entry(d, "values", "passenger_safety").update(
+            parents=["skid"], utility={"yes": 0, "no": 0}, linear={"impact_speed": {"maybe": 1}}
+        ),
+        "values.passenger_safety.linear.impact_speed",
+        "row key 'maybe'",
+    ),
+    "duplicate_name": (
+        lambda d: entry(d, "continuous", "road_friction").update(name="road_wet"),
+        "continuous.road_wet",
+        "duplicate name 'road_wet'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_continuous_input_names_file_and_field(case, tmp_path):
+    mutate, field, text = CASES[case]
+    doc = copy.deepcopy(BASE)
+    mutate(doc)
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {field}"), message
+    assert text in message, message
+
+
+def test_round_trip_keeps_content_and_hash():
+    problem = load_scenario(PATH)
+    again = DecisionProblem.from_json(problem.to_json())
+    assert again == problem and again.content_hash == problem.content_hash
+    assert again.continuous == problem.continuous and again.logistic == problem.logistic
+    assert again.value("passenger_safety").linear == problem.value("passenger_safety").linear
+    network = problem.network()
+    assert type(network).from_json(network.to_json()) == network
+    assert network.is_hybrid and problem.is_hybrid
+
+
+def test_discrete_content_has_no_hybrid_keys():
+    """Problems written before continuous variables keep their content (and hash)."""
+    content = load_scenario(EXAMPLES / "heinz.yaml").content()
+    assert "continuous" not in content and "logistic" not in content
+    assert all("linear" not in v for v in content["values"])
+
+
+def test_edges_through_logistic_cpds_make_outcomes_downstream():
+    problem = load_scenario(PATH)
+    downstream = problem.descendants("action")
+    assert {"skid", "impact_speed", "pedestrian_hit"} <= downstream
+    assert "road_friction" not in downstream
+    assert observable_variables(problem, {}) == ["pedestrian_present", "road_wet"]
+
+
+@pytest.mark.parametrize("backend", ["pgmpy", "torch", "jax"])
+def test_exact_discrete_backends_refuse_with_the_fix(backend):
+    problem = load_scenario(PATH)
+    with pytest.raises(InferenceError, match="use backend 'pyro'|backend 'pyro'"):
+        decide(problem, backend=backend)
+
+
+@pytest.mark.parametrize(
+    ("evidence", "text"),
+    [
+        ({"lidar_range": "near"}, "is continuous; expected a number"),
+        ({"road_friction": 1.2}, "outside the support (0.0, 1.0)"),
+        ({"road_friction": 0.0}, "outside the support (0.0, 1.0)"),
+        ({"impact_speed": -3}, "outside the support (0.0, inf)"),
+        ({"lidar_range": "nan"}, "outside the support"),
+    ],
+)
+def test_bad_continuous_evidence(evidence, text):
+    with pytest.raises(EvidenceError, match=text.replace("(", r"\(").replace(")", r"\)")):
+        decide(load_scenario(PATH), evidence)
+
+
+def test_auto_backend_samples_and_reports_ess():
+    problem = load_scenario(PATH)
+    result = decide(problem, {"lidar_range": "14"}, particles=2000)
+    assert result.provenance["backend"] == "pyro"
+    sampling = result.sampling
+    assert sampling["method"] == "likelihood weighting" and sampling["num_samples"] == 2000
+    assert all(0 < ess <= 2000 for ess in sampling["ess"].values())
+    # Observing a continuous leaf makes the weights unequal: ESS falls below the particle count.
+    assert min(sampling["ess"].values()) < 2000
+    assert all(se > 0 for se in sampling["value_se"]["brake"].values())
+    assert json.loads(result.to_json())["sampling"]["ess"] == sampling["ess"]
+
+
+def test_cvar_at_alpha_one_is_the_expectation_and_lower_tails_are_worse():
+    problem = load_scenario(PATH)
+    expected = decide(problem, particles=3000)
+    whole = decide(problem, particles=3000, risk="cvar:1")
+    tail = decide(problem, particles=3000, risk="cvar:0.1")
+    for option in problem.decision.options:
+        for theory in ("utilitarian", "rule_following"):
+            ev = expected.report(option).choiceworthiness[theory]
+            assert whole.report(option).choiceworthiness[theory] == pytest.approx(ev, abs=1e-9)
+            assert tail.report(option).choiceworthiness[theory] < ev
+
+
+def test_batch_equals_row_by_row():
+    problem = load_scenario(PATH)
+    rows = [{}, {"lidar_range": 9.0}, {"road_wet": "yes", "lidar_range": 35.0}]
+    batch = decide_batch(problem, rows, backend="pyro")
+    for row, result in zip(rows, batch, strict=True):
+        assert result.to_json() == decide(problem, row, backend="pyro").to_json()
+
+
+def test_p_best_is_refused_with_the_fix():
+    doc = copy.deepcopy(BASE)
+    entry(doc, "variables", "road_wet")["cpt_concentration"] = 10
+    problem = DecisionProblem.from_dict(load_scenario(PATH).to_dict())  # sanity: loads
+    assert problem.is_hybrid
+    from engine.scenario import parse_scenario
+
+    uncertain = parse_scenario(doc)
+    with pytest.raises(InferenceError, match="--samples 0"):
+        decide(uncertain, particles=500)
+    assert decide(uncertain, particles=500, samples=0).option in ("brake", "swerve")
+
+
+def test_cli_decide_shows_ess_and_refuses_exact_backends():
+    ok = runner.invoke(
+        app, ["decide", str(PATH), "-e", "lidar_range=14", "--particles", "2000", "--seed", "3"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "ESS" in ok.output and "likelihood weighting over 2000 particles" in ok.output
+    as_json = runner.invoke(app, ["decide", str(PATH), "--particles", "2000", "--json"])
+    assert json.loads(as_json.output)["sampling"]["num_samples"] == 2000
+    refused = runner.invoke(app, ["decide", str(PATH), "--backend", "torch"])
+    assert refused.exit_code == 2
+    assert "continuous variables" in refused.output and "--backend pyro" in refused.output
+    assert "Traceback" not in refused.output
+
+
+def test_exact_pyro_posterior_matches_bayes_rule_on_an_observed_leaf():
+    """P(pedestrian | lidar = 14) = 0.2 N(14; 12, 4) / (0.2 N(14; 12, 4) + 0.8 N(14; 30, 10))
+    = 0.665 (the example's header works it out)."""
+    from engine.api import posterior
+
+    problem = load_scenario(PATH)
+    p = posterior(problem, ["pedestrian_present"], {"lidar_range": 14.0}, option="brake")
+
+    def normal(x, mu, sigma):
+        return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+
+    yes, no = 0.2 * normal(14, 12, 4), 0.8 * normal(14, 30, 10)
+    assert p[0] == pytest.approx(yes / (yes + no), abs=1e-12)
+    assert p[0] == pytest.approx(0.665, abs=5e-4)

@@ -29,7 +29,10 @@ class SamplingReport:
 
     ``ess`` is the effective sample size (sum w)^2 / sum w^2 per option; ``value_se``
     (options, values) and ``violation_se`` (options, norms) are the standard errors of the
-    expected values and violation probabilities.
+    expected values and violation probabilities; ``cw_covariance`` (options, theories,
+    theories) is the delta-method covariance of the choiceworthiness estimates,
+    sum_s wbar_s^2 (U_T,s - CW_T)(U_T',s - CW_T'), so a linear score sum_T c_T CW_T(a) has
+    variance c' Cov_a c (options are sampled independently, so their covariances add).
     """
 
     method: str
@@ -38,6 +41,12 @@ class SamplingReport:
     ess: tuple[float, ...]
     value_se: np.ndarray
     violation_se: np.ndarray
+    cw_covariance: np.ndarray
+
+    def margin_standard_error(self, first: int, second: int, weights: np.ndarray) -> float:
+        """Standard error of sum_T c_T (CW_T(first) - CW_T(second)) for theory weights c."""
+        covariance = self.cw_covariance[first] + self.cw_covariance[second]
+        return float(np.sqrt(max(weights @ covariance @ weights, 0.0)))
 
     def to_dict(self, options: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
         return {
@@ -74,6 +83,7 @@ def sampled_quantities(
         tuple(float(x) for x in particles.ess),
         value_se if problem.values else np.zeros(shape),
         violation_se if problem.norms else np.zeros(shape),
+        _cw_covariance(problem, particles, utility, violated),
     )
     return (
         expected if problem.values else np.zeros(shape),
@@ -83,23 +93,39 @@ def sampled_quantities(
     )
 
 
+def _cw_covariance(
+    problem: DecisionProblem, particles: Any, utility: list[np.ndarray], violated: list[np.ndarray]
+) -> np.ndarray:
+    """(options, theories, theories) covariance of the choiceworthiness estimates."""
+    u = _theory_utilities(problem, particles, utility, violated)  # (options, S, theories)
+    weights = np.nan_to_num(particles.weights)
+    centred = u - np.einsum("os,ost->ot", weights, u)[:, None, :]
+    return np.einsum("os,ost,osu->otu", weights**2, centred, centred)
+
+
+def _theory_utilities(
+    problem: DecisionProblem, particles: Any, utility: list[np.ndarray], violated: list[np.ndarray]
+) -> np.ndarray:
+    """U_T per particle, (options, S, theories): sum_v w_Tv U_v - sum_n penalty_Tn 1[viol_n]."""
+    from engine.assess import theory_matrices
+
+    value_weights, penalties = theory_matrices(problem, problem.theories)
+    n_options, n_samples = particles.weights.shape
+    per_value = np.stack(utility, axis=-1) if utility else np.zeros((n_options, n_samples, 0))
+    per_norm = np.stack(violated, axis=-1) if violated else np.zeros((n_options, n_samples, 0))
+    return per_value @ value_weights.T - per_norm @ penalties.T
+
+
 def sampled_risk(
-    problem: DecisionProblem,
-    evidence: Mapping[str, Any],
-    backend: Any,
-    assessment: Any,
-    alpha: float,
+    problem: DecisionProblem, evidence: Mapping[str, Any], backend: Any, alpha: float
 ) -> np.ndarray:
     """CW^risk_T(a) = CVaR_alpha of U_T(a, particle) under the weighted particles of do(a), e
     (the same CVaR as :func:`engine.risk.cvar`, over the empirical weighted distribution)."""
     from engine.risk import cvar
 
     particles, utility, violated, _ = _per_particle(problem, evidence, backend)
-    n_options, n_samples = particles.weights.shape
-    per_value = np.stack(utility, axis=-1) if utility else np.zeros((n_options, n_samples, 0))
-    per_norm = np.stack(violated, axis=-1) if violated else np.zeros((n_options, n_samples, 0))
-    # U_T per particle: (options, S, theories)
-    u = per_value @ assessment.value_weights.T - per_norm @ assessment.norm_penalties.T
+    u = _theory_utilities(problem, particles, utility, violated)  # (options, S, theories)
+    n_options = u.shape[0]
     out = np.zeros((n_options, u.shape[-1]))
     for i in range(n_options):
         for t in range(u.shape[-1]):

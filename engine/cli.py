@@ -370,6 +370,21 @@ def show_decision(name: str, result: Decision) -> None:
             "sample size).",
             highlight=False,
         )
+        margin = sampled.get("margin")
+        if margin is not None:
+            z = margin["z"]
+            shown = "inf" if z is None else f"{z:.2f}"
+            warn = (
+                " [yellow]— within Monte-Carlo error: another seed may choose differently; "
+                "raise --particles[/]"
+                if z is not None and z < 2
+                else ""
+            )
+            console.print(
+                f"Margin over {escape(margin['runner_up'])}: {margin['margin']:.4g} ± "
+                f"{margin['standard_error']:.2g} (z = {shown}){warn}",
+                highlight=False,
+            )
     if result.p_best is not None:
         abstain = result.p_best.get("(abstain)")
         extra = f"; P(no option permissible) = {abstain:.3f}" if abstain else ""

@@ -37,7 +37,7 @@ from engine.evidence import check_evidence
 from engine.explain import explain
 from engine.ir import DecisionProblem, Policy
 from engine.policy import CompiledPolicy, compile_policy, policy_verdict, principle_criteria
-from engine.result import Decision, Exclusion, OptionReport
+from engine.result import Decision, Exclusion, Explanation, OptionReport
 from engine.risk import parse_risk, risk_choiceworthiness
 
 VIOLATION_TOLERANCE = 1e-12
@@ -242,7 +242,7 @@ def decide(
     if kind == "cvar" and problem.is_hybrid:
         from engine.assess_sampled import sampled_risk
 
-        cw = sampled_risk(problem, evidence, engine, assessment, alpha)
+        cw = sampled_risk(problem, evidence, engine, alpha)
         assessment = dataclasses.replace(assessment, choiceworthiness=cw)
     elif kind == "cvar":
         cw = risk_choiceworthiness(problem, evidence, engine, assessment, alpha)
@@ -349,6 +349,7 @@ def decide(
         p_best, p_best_se, n_samples = estimate.p_best, estimate.standard_error, estimate.samples
         if kind == "cvar":
             notes.append("P(best) uses expected choiceworthiness; the risk setting is not applied")
+    sampling = sampling_summary(assessment, aggregate, explanation, chosen, notes)
     decision = Decision(
         option=chosen,
         abstain=abstain,
@@ -363,11 +364,7 @@ def decide(
         p_best_se=p_best_se,
         p_best_samples=n_samples,
         notes=tuple(notes),
-        sampling=(
-            None
-            if assessment.sampling is None
-            else assessment.sampling.to_dict(assessment.options, assessment.value_names)
-        ),
+        sampling=sampling,
     )
     if value_of_information:
         from engine.voi import value_of_information as voi
@@ -386,6 +383,42 @@ def decide(
         )
         decision = dataclasses.replace(decision, value_of_information=observations)
     return decision
+
+
+def sampling_summary(
+    assessment: Assessment,
+    aggregate: Aggregate | None,
+    explanation: Explanation,
+    chosen: str | None,
+    notes: list[str],
+) -> dict[str, Any] | None:
+    """The sampling report of a hybrid decision, with the Monte-Carlo standard error of the
+    winning margin where the rule is linear in the theories' choiceworthiness (the weights of
+    the exact margin split); a margin within 2 standard errors gets a note."""
+    report = assessment.sampling
+    if report is None:
+        return None
+    summary = report.to_dict(assessment.options, assessment.value_names)
+    runner_up = explanation.runner_up
+    if aggregate is None or aggregate.theory_weights is None or None in (runner_up, chosen):
+        return summary
+    first = assessment.options.index(chosen)
+    second = assessment.options.index(runner_up)
+    se = report.margin_standard_error(first, second, np.asarray(aggregate.theory_weights))
+    z = explanation.margin / se if se > 0 else float("inf")
+    summary["margin"] = {
+        "runner_up": runner_up,
+        "margin": explanation.margin,
+        "standard_error": se,
+        "z": z if np.isfinite(z) else None,
+    }
+    if z < 2:
+        notes.append(
+            f"the margin over {runner_up!r} ({explanation.margin:.4g}) is within 2 Monte-Carlo "
+            f"standard errors ({se:.2g}, z = {z:.2f}): another seed may choose differently; "
+            "raise the number of particles"
+        )
+    return summary
 
 
 def sampling_options(seed: int, particles: int | None) -> dict[str, Any]:

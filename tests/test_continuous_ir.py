@@ -265,3 +265,26 @@ def test_exact_pyro_posterior_matches_bayes_rule_on_an_observed_leaf():
     yes, no = 0.2 * normal(14, 12, 4), 0.8 * normal(14, 30, 10)
     assert p[0] == pytest.approx(yes / (yes + no), abs=1e-12)
     assert p[0] == pytest.approx(0.665, abs=5e-4)
+
+
+def test_margin_standard_error_matches_the_spread_over_seeds():
+    """The reported delta-method SE of the winning margin (MEC, linear in CW) agrees with the
+    standard deviation of the margin brake - swerve over 40 independent seeds (within 35%: the
+    sample SD of 40 draws has a relative error of about 1/sqrt(80) = 11%)."""
+    problem = load_scenario(PATH)
+    margins, reported = [], []
+    for seed in range(40):
+        result = decide(problem, {"road_wet": "yes"}, particles=1000, seed=seed)
+        scores = {r.option: r.score for r in result.options}
+        margins.append(scores["brake"] - scores["swerve"])
+        reported.append(result.sampling["margin"]["standard_error"])
+    spread = float(np.std(margins, ddof=1))
+    assert np.mean(reported) == pytest.approx(spread, rel=0.35)
+
+
+def test_a_margin_within_monte_carlo_error_is_flagged():
+    # lidar 14: exact MEC margin 0.68 (swerve over brake); with 500 particles its SE is ~3.8
+    result = decide(load_scenario(PATH), {"lidar_range": 14.0}, particles=500)
+    margin = result.sampling["margin"]
+    assert margin["z"] < 2
+    assert any("within 2 Monte-Carlo standard errors" in note for note in result.notes)

@@ -74,6 +74,14 @@ SamplesOption = Annotated[
 SeedOption = Annotated[
     int, typer.Option("--seed", help="Seed of the P(best) draws and of importance sampling.")
 ]
+OnSilenceOption = Annotated[
+    str,
+    typer.Option(
+        "--on-silence",
+        help="Where the policy leaves the case open: abstain (default) or fallback (act on the "
+        "rule's choice among the options the policy leaves open).",
+    ),
+]
 ParticlesOption = Annotated[
     int | None,
     typer.Option(
@@ -170,6 +178,7 @@ def decide(
     draw_seed: DrawSeedOption = None,
     trim: TrimOption = None,
     particles: ParticlesOption = None,
+    on_silence: OnSilenceOption = "abstain",
 ) -> None:
     """Decide a problem: the chosen option (or abstention), per-option table and explanation;
     P(best) when the problem has parameter uncertainty; effective sample size and standard
@@ -190,6 +199,7 @@ def decide(
             draw_seed=draw_seed,
             trim=trim,
             particles=particles,
+            on_silence=on_silence,
         )
     except PhronesisError as exc:
         fail(str(exc))
@@ -215,6 +225,7 @@ def explain(
     trim: TrimOption = None,
     seed: SeedOption = 0,
     particles: ParticlesOption = None,
+    on_silence: OnSilenceOption = "abstain",
 ) -> None:
     """Explain a decision: narrative, the contributions that moved it, and the observations
     most worth making before deciding (value of information)."""
@@ -235,6 +246,7 @@ def explain(
             trim=trim,
             value_of_information=True,
             particles=particles,
+            on_silence=on_silence,
         )
     except PhronesisError as exc:
         fail(str(exc))

@@ -203,6 +203,7 @@ def decide(
     seed: int = 0,
     value_of_information: bool = False,
     particles: int | None = None,
+    on_silence: str = "abstain",
 ) -> Decision:
     """Decide ``problem`` given ``evidence``.
 
@@ -212,6 +213,9 @@ def decide(
     instead of abstaining. Under parameter uncertainty P(best) is estimated from ``samples``
     parameter draws (default 1000; 0 skips it) seeded with ``seed``.
     ``value_of_information`` adds the value of observing each unobserved variable first.
+    Where the active policy leaves the case open (``policy_silent``), the decision abstains
+    with that reason (``on_silence="abstain"``, the default) or acts on the rule's choice
+    among the options the policy leaves open (``on_silence="fallback"``), saying so either way.
     ``backend="auto"`` is pgmpy for a discrete problem and pyro for one with continuous
     variables, which is evaluated by likelihood weighting (``particles`` per option, default
     10,000, seeded with ``seed``); the Decision's ``sampling`` reports the effective sample size
@@ -226,6 +230,8 @@ def decide(
     >>> decide(problem, rule="parliament").chances
     {'steal': 0.0, 'steal_and_confess': 0.0, 'do_not_steal': 1.0}
     """
+    if on_silence not in ON_SILENCE:
+        raise PolicyError(f"on_silence={on_silence!r}: expected one of {', '.join(ON_SILENCE)}")
     evidence = check_evidence(problem, evidence or {})
     settings = resolve_settings(
         problem,
@@ -305,6 +311,12 @@ def decide(
     consistent, silent = judge_policy(
         problem, assessment, settings, compiled, permissible, criteria, chosen
     )
+    if silent is not None and chosen is not None and on_silence == "abstain":
+        notes.append(
+            f"Without guidance from the policy, rule {settings.rule!r} would choose {chosen!r} "
+            "(on_silence='fallback' acts on it)"
+        )
+        abstain, chosen, ties, aggregate, order = silent, None, [], None, []
 
     reports = tuple(
         OptionReport(
@@ -337,7 +349,7 @@ def decide(
         unconstrained_best=unconstrained_best,
         ties=ties,
         abstain=abstain,
-        policy_silent=silent,
+        policy_silent=None if abstain == silent else silent,
         notes=tuple(notes),
     )
     p_best = p_best_se = None
@@ -380,9 +392,14 @@ def decide(
             rule_options=rule_options,
             risk=risk,
             tie_break=tie_break,
+            on_silence=on_silence,
         )
         decision = dataclasses.replace(decision, value_of_information=observations)
     return decision
+
+
+#: what a decision does where its policy is silent
+ON_SILENCE: tuple[str, ...] = ("abstain", "fallback")
 
 
 def sampling_summary(

@@ -54,10 +54,16 @@ def test_policy_consistent_resolution_or_explicit_silence(heinz, policy, column)
     expected = TABLE[policy][column]
     result = decide(heinz, evidence, policy=policy)
     if expected is SILENT:
+        # "if the policy leaves the case open, says so instead of guessing": abstain with the
+        # reason, and name what the rule would pick without the policy's guidance
         assert result.policy_consistent is None
         assert result.policy_silent.startswith("policy is silent: ")
-        assert "Policy is silent" in result.explanation.narrative
-        assert result.option is not None  # still decided, by the fallback rule, and says so
+        assert result.option is None and result.abstain == result.policy_silent
+        assert "policy is silent" in result.explanation.narrative
+        assert any("Without guidance from the policy" in note for note in result.notes)
+        fallback = decide(heinz, evidence, policy=policy, on_silence="fallback")
+        assert fallback.option is not None and fallback.policy_silent == result.policy_silent
+        assert "Policy is silent" in fallback.explanation.narrative
     else:
         assert result.policy_silent is None
         assert result.policy_consistent is True
@@ -172,3 +178,22 @@ def test_cli_reports_policy_consistency_and_silence():
         ],
     )
     assert out.exit_code == 0 and "Consistent with policy: yes" in out.output
+
+
+def test_cli_abstains_where_the_policy_is_silent_unless_asked_to_fall_back():
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    path = str(EXAMPLES / "heinz_policies.yaml")
+    runner = CliRunner()
+    silent = runner.invoke(app, ["decide", path, "--policy", "virtue_ordering", "--json"])
+    assert silent.exit_code == 0, silent.output
+    data = json.loads(silent.output)
+    assert data["option"] is None and data["abstain"].startswith("policy is silent")
+    fallback = runner.invoke(
+        app, ["decide", path, "--policy", "virtue_ordering", "--on-silence", "fallback", "--json"]
+    )
+    assert json.loads(fallback.output)["option"] == "steal_and_confess"
+    bad = runner.invoke(app, ["decide", path, "--on-silence", "guess"])
+    assert bad.exit_code == 2 and "expected one of abstain, fallback" in bad.output

@@ -359,8 +359,6 @@ def decide(
 
         estimate = probability_best(problem, evidence, settings, samples=samples or 1000, seed=seed)
         p_best, p_best_se, n_samples = estimate.p_best, estimate.standard_error, estimate.samples
-        if kind == "cvar":
-            notes.append("P(best) uses expected choiceworthiness; the risk setting is not applied")
     sampling = sampling_summary(assessment, aggregate, explanation, chosen, notes)
     decision = Decision(
         option=chosen,

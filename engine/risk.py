@@ -65,6 +65,37 @@ def cvar(values: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
     return float(mass @ x / alpha)
 
 
+def cvar_batched(values: np.ndarray, probabilities: np.ndarray, alpha: float) -> np.ndarray:
+    """:func:`cvar` along the last axis of ``values`` / ``probabilities`` (broadcast together).
+
+    Examples
+    --------
+    >>> v = np.array([[0.0, 10.0], [10.0, 0.0]])
+    >>> cvar_batched(v, np.array([[0.2, 0.8], [0.8, 0.2]]), 0.5).round(9).tolist()
+    [6.0, 6.0]
+    """
+    values, probabilities = np.broadcast_arrays(values, probabilities)
+    order = np.argsort(values, axis=-1, kind="stable")
+    x = np.take_along_axis(values, order, axis=-1)
+    p = np.take_along_axis(probabilities, order, axis=-1)
+    p = p / p.sum(axis=-1, keepdims=True)
+    below = np.cumsum(p, axis=-1) - p
+    mass = np.clip(np.minimum(p, alpha - below), 0.0, None)
+    return np.sum(mass * x, axis=-1) / alpha
+
+
+def risk_targets(problem: DecisionProblem, penalised: list[int]) -> tuple[str, ...]:
+    """The chance variables U_T depends on: utility parents and penalised norms' conditions."""
+    decision = problem.decision.name
+    names: list[str] = []
+    for value in problem.values:
+        names.extend(p for p in value.parents if p != decision)
+    for j in penalised:
+        for group in violation_clauses(problem, problem.norms[j]):
+            names.extend(c.variable for c in group)
+    return tuple(dict.fromkeys(names))
+
+
 def risk_choiceworthiness(
     problem: DecisionProblem,
     evidence: Mapping[str, str],
@@ -79,12 +110,7 @@ def risk_choiceworthiness(
         j for j, _ in enumerate(problem.norms) if np.any(assessment.norm_penalties[:, j] != 0)
     ]
     clause_groups = {j: violation_clauses(problem, problem.norms[j]) for j in penalised}
-    names: list[str] = []
-    for value in problem.values:
-        names.extend(p for p in value.parents if p != decision)
-    for groups in clause_groups.values():
-        names.extend(c.variable for group in groups for c in group)
-    targets = tuple(dict.fromkeys(names))
+    targets = risk_targets(problem, penalised)
     batch = [{**evidence, decision: option} for option in options]
     joint = backend.posterior(problem.network(), batch, targets)  # (options, *targets)
     shape = tuple(len(problem.states(t)) for t in targets)
@@ -97,7 +123,7 @@ def risk_choiceworthiness(
             if decision in parents:
                 table = np.take(table, i, axis=parents.index(decision))
                 parents.remove(decision)
-            utility[j] = _broadcast(table, parents, targets, shape)
+            utility[j] = broadcast_to_grid(table, parents, targets, shape)
         violated = np.zeros((len(problem.norms), *shape))
         for j in penalised:
             norm = problem.norms[j]
@@ -105,7 +131,7 @@ def risk_choiceworthiness(
                 groups = clause_groups[j]
                 variables = tuple(dict.fromkeys(c.variable for g in groups for c in g))
                 event = event_indicator(problem, variables, groups)
-                violated[j] = _broadcast(event, list(variables), targets, shape)
+                violated[j] = broadcast_to_grid(event, list(variables), targets, shape)
         for t in range(len(problem.theories)):
             u = np.tensordot(assessment.value_weights[t], utility, axes=1) - np.tensordot(
                 assessment.norm_penalties[t], violated, axes=1
@@ -114,13 +140,19 @@ def risk_choiceworthiness(
     return result
 
 
-def _broadcast(
-    table: np.ndarray, axes: list[str], targets: tuple[str, ...], shape: tuple[int, ...]
+def broadcast_to_grid(
+    table: np.ndarray,
+    axes: list[str],
+    targets: tuple[str, ...],
+    shape: tuple[int, ...],
+    leading: int = 0,
 ) -> np.ndarray:
-    """``table`` over ``axes`` (a subset of ``targets``) broadcast to the grid ``shape``."""
+    """``table`` over ``axes`` (a subset of ``targets``) broadcast to the grid ``shape``; its
+    first ``leading`` axes (e.g. parameter draws) are kept in front."""
+    lead = table.shape[:leading]
     order = sorted(range(len(axes)), key=lambda k: targets.index(axes[k]))
-    moved = np.transpose(table, order)
+    moved = np.transpose(table, [*range(leading), *(leading + k for k in order)])
     expanded = [1] * len(targets)
     for k in order:
-        expanded[targets.index(axes[k])] = table.shape[k]
-    return np.broadcast_to(moved.reshape(expanded), shape)
+        expanded[targets.index(axes[k])] = table.shape[leading + k]
+    return np.broadcast_to(moved.reshape(*lead, *expanded), (*lead, *shape))

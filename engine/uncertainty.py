@@ -8,7 +8,9 @@ draws theta_1..theta_S (seeded NumPy PCG64),
     standard error   = sqrt(P (1 - P) / S),
 
 where ``decide`` is the same pipeline as :func:`engine.decide.decide` (permissibility filter,
-rule, tie-breaks). All S x |options| posteriors come from one vectorised pass: exact variable
+rule, tie-breaks, and the risk setting: under ``cvar:ALPHA`` each draw's choiceworthiness is
+the CVaR of U_T, as in :mod:`engine.risk`). All S x |options| posteriors come from one
+vectorised pass: exact variable
 elimination written as one ``numpy.einsum`` contraction per target set, with the sample and
 the option as batch axes (the decision is a free index, so do(a) for every a at once).
 Draws in which no option is permissible count towards ``"(abstain)"``.
@@ -27,6 +29,7 @@ import numpy as np
 from engine.assess import Assessment, event_indicator, theory_matrices, violation_clauses
 from engine.errors import EvidenceError, InferenceError
 from engine.ir import CPT, CPTUncertainty, DecisionProblem, ValueDimension
+from engine.risk import parse_risk
 
 if TYPE_CHECKING:
     from engine.decide import Settings
@@ -220,6 +223,51 @@ def evaluate_draws(
     return expected, violation, cw
 
 
+def cvar_draws(
+    problem: DecisionProblem,
+    evidence: Mapping[str, str],
+    draws: ParameterSamples,
+    alpha: float,
+) -> np.ndarray:
+    """CW^risk_T(a) = CVaR_alpha(U_T(a, X) | do(a), e) under every draw, (S, options, theories)
+    (the formula of :func:`engine.risk.risk_choiceworthiness`, with the draw as a batch axis)."""
+    from engine.risk import broadcast_to_grid, cvar_batched, risk_targets
+
+    decision = problem.decision.name
+    options = problem.decision.options
+    weights, penalties = theory_matrices(problem, problem.theories)
+    penalised = [j for j in range(len(problem.norms)) if np.any(penalties[:, j] != 0)]
+    targets = risk_targets(problem, penalised)
+    joint = _Contraction(problem, evidence, draws)(targets)  # (S, A, *targets)
+    shape = tuple(len(problem.states(t)) for t in targets)
+    S = draws.samples
+    result = np.zeros((S, len(options), len(problem.theories)))
+    for i, option in enumerate(options):
+        u = np.zeros((S, len(problem.theories), *shape))
+        for j, value in enumerate(problem.values):
+            table = draws.utilities[value.name]  # (S|1, *parents)
+            parents = list(value.parents)
+            if decision in parents:
+                table = np.take(table, i, axis=1 + parents.index(decision))
+                parents.remove(decision)
+            grid = broadcast_to_grid(table, parents, targets, shape, leading=1)
+            u = u + weights[None, :, j].reshape(1, -1, *([1] * len(shape))) * grid[:, None]
+        for j in penalised:
+            norm = problem.norms[j]
+            if (option == norm.option) != (norm.modality == "prohibition"):
+                continue
+            groups = violation_clauses(problem, norm)
+            variables = tuple(dict.fromkeys(c.variable for g in groups for c in g))
+            event = broadcast_to_grid(
+                event_indicator(problem, variables, groups), list(variables), targets, shape
+            )
+            u = u - penalties[:, j].reshape(-1, *([1] * len(shape))) * event[None]
+        flat = u.reshape(S, len(problem.theories), -1)
+        probabilities = joint[:, i].reshape(S, 1, -1)
+        result[:, i] = cvar_batched(flat, probabilities, alpha)
+    return result
+
+
 def probability_best(
     problem: DecisionProblem,
     evidence: Mapping[str, str],
@@ -252,6 +300,9 @@ def probability_best(
         )
     draws = sample_parameters(problem, samples, seed)
     expected, violation, cw = evaluate_draws(problem, evidence, draws)
+    kind, alpha = parse_risk(settings.risk)
+    if kind == "cvar":
+        cw = cvar_draws(problem, evidence, draws, alpha)
     options = problem.decision.options
     thresholds = np.array([n.threshold for n in problem.norms])
     hard = hard_norms(problem, settings.credences)

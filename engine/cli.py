@@ -464,7 +464,9 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 )
 def bench(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Benchmark: inference, p_best, thurstone, ontology.")],
+    name: Annotated[
+        str, typer.Argument(help="Benchmark: inference, p_best, thurstone, ontology, continuous.")
+    ],
 ) -> None:
     """Run a benchmark from benchmarks/ (extra arguments are passed on, e.g. --quick)."""
     import importlib.util as util

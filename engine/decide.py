@@ -392,7 +392,15 @@ def decide(
             tie_break=tie_break,
             on_silence=on_silence,
         )
-        decision = dataclasses.replace(decision, value_of_information=observations)
+        extra = ()
+        if problem.is_hybrid:
+            extra = (
+                "value of information from sampled expectations: each state's decision draws "
+                "its own particles, so values within a few standard errors of 0 are noise",
+            )
+        decision = dataclasses.replace(
+            decision, value_of_information=observations, notes=decision.notes + extra
+        )
     return decision
 
 

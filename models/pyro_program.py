@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from engine.backend import Evidence
@@ -31,12 +31,14 @@ def quiet() -> Iterator[None]:
         yield
 
 
+@cache
 def torch_module() -> Any:
     with quiet():
         import torch
     return torch
 
 
+@cache
 def pyro_module() -> Any:
     with quiet():
         import pyro

@@ -22,7 +22,15 @@ from typing import Any
 import numpy as np
 
 from engine.errors import InvalidProblem
-from engine.ir import CPT, ContentHashed, Provenance, Variable, content_digest
+from engine.ir import (
+    CPT,
+    ContentHashed,
+    Provenance,
+    Variable,
+    content_digest,
+    cpts_data,
+    variables_data,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,14 +198,8 @@ def influence_dict(diagram: InfluenceDiagram) -> dict[str, Any]:
         "name": diagram.name,
         "description": diagram.description,
         "no_forgetting": diagram.no_forgetting,
-        "variables": [
-            {"name": v.name, "states": list(v.states), "description": v.description}
-            for v in diagram.variables
-        ],
-        "cpts": [
-            {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
-            for c in diagram.cpts
-        ],
+        "variables": variables_data(diagram.variables),
+        "cpts": cpts_data(diagram.cpts),
         "decisions": [
             {
                 "name": d.name,

@@ -472,19 +472,13 @@ def content_dict(problem: DecisionProblem) -> dict[str, Any]:
         {
             "name": problem.name,
             "description": problem.description,
-            "variables": [
-                {"name": v.name, "states": list(v.states), "description": v.description}
-                for v in problem.variables
-            ],
+            "variables": variables_data(problem.variables),
             "decision": {
                 "name": problem.decision.name,
                 "options": list(problem.decision.options),
                 "description": problem.decision.description,
             },
-            "cpts": [
-                {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
-                for c in problem.cpts
-            ],
+            "cpts": cpts_data(problem.cpts),
             "values": [
                 {
                     "name": v.name,
@@ -580,15 +574,24 @@ def network_dict(network: BayesianNetwork) -> dict[str, Any]:
     return {
         "name": network.name,
         "description": network.description,
-        "variables": [
-            {"name": v.name, "states": list(v.states), "description": v.description}
-            for v in network.variables
-        ],
-        "cpts": [
-            {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
-            for c in network.cpts
-        ],
+        "variables": variables_data(network.variables),
+        "cpts": cpts_data(network.cpts),
     } | hybrid_dict(network.continuous, network.logistic)
+
+
+def variables_data(variables: tuple[Variable, ...]) -> list[dict[str, Any]]:
+    """Discrete variables as JSON data (shared by problems, networks and influence diagrams)."""
+    return [
+        {"name": v.name, "states": list(v.states), "description": v.description} for v in variables
+    ]
+
+
+def cpts_data(cpts: tuple[CPT, ...]) -> list[dict[str, Any]]:
+    """CPTs as JSON data (shared by problems, networks and influence diagrams)."""
+    return [
+        {"child": c.child, "parents": list(c.parents), "table": [float(x) for x in c.table]}
+        for c in cpts
+    ]
 
 
 def provenance_dict(provenance: Provenance) -> dict[str, str]:

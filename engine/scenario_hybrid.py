@@ -26,13 +26,7 @@ def continuous_variables(
                 f"duplicate name {model.name!r}; variables and the decision need unique names",
             )
         where = f"continuous.{model.name}.parameters"
-        for parent in model.parents:
-            if parent not in states:
-                raise InvalidProblem(
-                    f"continuous.{model.name}.parents",
-                    f"unknown parent {parent!r}; expected a discrete variable or the decision, "
-                    f"one of {sorted(states)} (continuous parents go under coefficients)",
-                )
+        _discrete_parents(f"continuous.{model.name}", model.parents, states, "coefficients")
         names = FAMILY_PARAMETERS[model.distribution]
         _require_parameters(where, model.parameters, model.parents, names, model.distribution)
         found.append(
@@ -56,13 +50,7 @@ def logistic_cpt(
 
     assert variable.logistic is not None
     where = f"variables.{variable.name}.logistic"
-    for parent in variable.parents:
-        if parent not in states:
-            raise InvalidProblem(
-                f"variables.{variable.name}.parents",
-                f"unknown parent {parent!r}; expected one of {sorted(states)} "
-                "(continuous parents go under logistic.inputs)",
-            )
+    _discrete_parents(f"variables.{variable.name}", variable.parents, states, "logistic.inputs")
     child_states = tuple(variable.states)
     inputs = tuple(variable.logistic.inputs)
     for name in inputs:
@@ -92,6 +80,18 @@ def logistic_cpt(
         f"{where}.bias", variable.logistic.bias, variable.parents, states, child_states
     )
     return LogisticCPT(variable.name, tuple(variable.parents), inputs, bias, weights)
+
+
+def _discrete_parents(
+    where: str, parents: Sequence[str], states: dict[str, tuple[str, ...]], continuous_field: str
+) -> None:
+    for parent in parents:
+        if parent not in states:
+            raise InvalidProblem(
+                f"{where}.parents",
+                f"unknown parent {parent!r}; expected a discrete variable or the decision, one "
+                f"of {sorted(states)} (continuous parents go under {continuous_field})",
+            )
 
 
 def _require_parameters(

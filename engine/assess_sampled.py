@@ -75,7 +75,9 @@ def sampled_quantities(
     cases: dict[tuple[str, int], float] = {}
     for policy in problem.policies:
         for k, case in enumerate(policy.cases):
-            cases[(policy.name, k)] = float(particles.mean(_event(problem, (case.when,), index))[0])
+            cases[(policy.name, k)] = float(
+                particles.mean(_event(problem, (case.when,), index, particles.values))[0]
+            )
     report = SamplingReport(
         "likelihood weighting",
         particles.num_samples,
@@ -160,7 +162,7 @@ def _per_particle(
     ]
     violated = []
     for norm in problem.norms:
-        event = _event(problem, violation_clauses(problem, norm), index)
+        event = _event(problem, violation_clauses(problem, norm), index, particles.values)
         applies = np.array(
             [
                 norm.modality != "permission"
@@ -218,12 +220,21 @@ def _event(
     problem: DecisionProblem,
     clauses: tuple[tuple[Clause, ...], ...],
     index: Mapping[str, np.ndarray],
+    values: Mapping[str, np.ndarray],
 ) -> np.ndarray:
-    """1 where the first clause group holds and none of the others does, per particle."""
+    """1 where the first clause group holds and none of the others does, per particle; a
+    continuous clause holds where above < y < below."""
 
     def holds(group: tuple[Clause, ...]) -> np.ndarray:
         mask = np.ones(index[problem.decision.name].shape, dtype=bool)
         for clause in group:
+            if clause.is_interval:
+                y = values[clause.variable]
+                if clause.above is not None:
+                    mask &= y > clause.above
+                if clause.below is not None:
+                    mask &= y < clause.below
+                continue
             states = problem.states(clause.variable)
             allowed = np.array([s in clause.states for s in states])
             mask &= allowed[index[clause.variable]]

@@ -17,7 +17,16 @@ from engine.errors import InvalidProblem
 
 if TYPE_CHECKING:
     from engine.continuous import ContinuousVariable, LogisticCPT
-    from engine.ir import CPT, BayesianNetwork, DecisionProblem, Norm, Policy, Theory, Variable
+    from engine.ir import (
+        CPT,
+        BayesianNetwork,
+        Clause,
+        DecisionProblem,
+        Norm,
+        Policy,
+        Theory,
+        Variable,
+    )
 
 ROW_TOLERANCE = 1e-6
 CREDENCE_TOLERANCE = 1e-9
@@ -120,6 +129,36 @@ def _check_chance_part(
     check_cpts([v for v in variables if v.name not in by_logistic], cpts, states, decision=decision)
     nodes = {**states, **{v.name: () for v in continuous}}
     check_acyclic(nodes, cpts, hybrid_edges(continuous, logistic))
+
+
+def check_clause(
+    where: str, clause: Clause, states: dict[str, tuple[str, ...]], continuous: set[str]
+) -> None:
+    """A discrete variable's clause names known states; a continuous one's is an interval
+    ``above < x < below`` with at least one finite bound."""
+    if clause.variable in continuous:
+        if clause.states or not clause.is_interval:
+            raise InvalidProblem(
+                where,
+                f"{clause.variable!r} is continuous: give an interval {{above: X}}, {{below: Y}} "
+                "or both, not states",
+            )
+        above = -math.inf if clause.above is None else _check_finite(f"{where}.above", clause.above)
+        below = math.inf if clause.below is None else _check_finite(f"{where}.below", clause.below)
+        if not above < below:
+            raise InvalidProblem(where, f"empty interval: above {above} is not below {below}")
+        return
+    if clause.is_interval:
+        raise InvalidProblem(
+            where, f"{clause.variable!r} is discrete: name its states, not an interval"
+        )
+    if not clause.states:
+        raise InvalidProblem(where, "expected at least one state")
+    for state in clause.states:
+        if state not in states[clause.variable]:
+            raise InvalidProblem(
+                where, f"unknown state {state!r}; expected one of {list(states[clause.variable])}"
+            )
 
 
 def _no_continuous(where: str, parents: Sequence[str], continuous: set[str], fix: str) -> None:
@@ -285,29 +324,17 @@ def _check_norm(
         raise InvalidProblem(
             f"{where}.option", f"unknown option {norm.option!r}; expected one of {list(options)}"
         )
+    continuous = {v.name for v in problem.continuous}
     for clause in norm.condition:
-        _no_continuous(
-            f"{where}.condition",
-            (clause.variable,),
-            {v.name for v in problem.continuous},
-            "a discrete child with a logistic CPD in the condition",
-        )
-        if clause.variable == problem.decision.name or clause.variable not in states:
-            known = sorted(v.name for v in problem.variables)
+        if clause.variable == problem.decision.name or (
+            clause.variable not in states and clause.variable not in continuous
+        ):
+            known = sorted([v.name for v in problem.variables] + sorted(continuous))
             raise InvalidProblem(
                 f"{where}.condition",
                 f"unknown variable {clause.variable!r}; expected a chance variable, one of {known}",
             )
-        if not clause.states:
-            raise InvalidProblem(
-                f"{where}.condition.{clause.variable}", "expected at least one state"
-            )
-        for state in clause.states:
-            if state not in states[clause.variable]:
-                raise InvalidProblem(
-                    f"{where}.condition.{clause.variable}",
-                    f"unknown state {state!r}; expected one of {list(states[clause.variable])}",
-                )
+        check_clause(f"{where}.condition.{clause.variable}", clause, states, continuous)
     unique_names(f"{where}.condition", (c.variable for c in norm.condition))
     if _check_finite(f"{where}.weight", norm.weight) < 0:
         raise InvalidProblem(f"{where}.weight", f"expected a weight >= 0, found {norm.weight}")
@@ -423,15 +450,17 @@ def _check_policy_abstraction(policy: Policy, problem: DecisionProblem, known: s
         )
     downstream = problem.descendants(problem.decision.name)
     variables = {v.name: v.states for v in problem.variables}
+    continuous = {v.name for v in problem.continuous}
     for k, case in enumerate(policy.cases):
         at = f"{where}.cases[{k}]"
         if not case.when:
             raise InvalidProblem(f"{at}.when", "expected at least one condition, found none")
         for clause in case.when:
-            if clause.variable not in variables:
+            if clause.variable not in variables and clause.variable not in continuous:
+                known = sorted([*variables, *continuous])
                 raise InvalidProblem(
                     f"{at}.when",
-                    f"unknown variable {clause.variable!r}; expected one of {sorted(variables)}",
+                    f"unknown variable {clause.variable!r}; expected one of {known}",
                 )
             if clause.variable in downstream:
                 raise InvalidProblem(
@@ -439,13 +468,7 @@ def _check_policy_abstraction(policy: Policy, problem: DecisionProblem, known: s
                     "a policy condition must describe the situation, not an outcome: this "
                     "variable depends on the decision; condition on one that does not",
                 )
-            for state in clause.states:
-                if state not in variables[clause.variable]:
-                    raise InvalidProblem(
-                        f"{at}.when.{clause.variable}",
-                        f"unknown state {state!r}; expected one of "
-                        f"{list(variables[clause.variable])}",
-                    )
+            check_clause(f"{at}.when.{clause.variable}", clause, variables, continuous)
         if not case.principles:
             raise InvalidProblem(f"{at}.principles", "expected at least one principle")
         _check_principles(f"{at}.principles", case.principles, known)

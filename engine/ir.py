@@ -88,10 +88,46 @@ class ValueDimension:
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """``variable`` takes one of ``states``; a condition is a conjunction of clauses."""
+    """``variable`` takes one of ``states`` (a discrete variable), or lies strictly between
+    ``above`` and ``below`` (a continuous variable; ``None`` leaves that side unbounded).
+    A condition is a conjunction of clauses."""
 
     variable: str
-    states: tuple[str, ...]
+    states: tuple[str, ...] = ()
+    above: float | None = None
+    below: float | None = None
+
+    @property
+    def is_interval(self) -> bool:
+        return self.above is not None or self.below is not None
+
+    def describe(self) -> str:
+        """``x in ['a', 'b']`` or ``10 < y < 30``."""
+        if not self.is_interval:
+            return f"{self.variable} in {list(self.states)}"
+        low = "" if self.above is None else f"{self.above:g} < "
+        high = "" if self.below is None else f" < {self.below:g}"
+        return f"{low}{self.variable}{high}"
+
+
+def clause_data(clause: Clause) -> dict[str, Any]:
+    """A clause as JSON data (interval bounds only when set, so discrete content is unchanged)."""
+    data: dict[str, Any] = {"variable": clause.variable, "states": list(clause.states)}
+    if clause.above is not None:
+        data["above"] = float(clause.above)
+    if clause.below is not None:
+        data["below"] = float(clause.below)
+    return data
+
+
+def clause_from(data: dict[str, Any]) -> Clause:
+    above, below = data.get("above"), data.get("below")
+    return Clause(
+        data["variable"],
+        tuple(data.get("states", ())),
+        None if above is None else float(above),
+        None if below is None else float(below),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,9 +531,7 @@ def content_dict(problem: DecisionProblem) -> dict[str, Any]:
                     "name": n.name,
                     "modality": n.modality,
                     "option": n.option,
-                    "condition": [
-                        {"variable": c.variable, "states": list(c.states)} for c in n.condition
-                    ],
+                    "condition": [clause_data(c) for c in n.condition],
                     "weight": float(n.weight),
                     "priority": n.priority,
                     "defeasible": n.defeasible,
@@ -543,7 +577,7 @@ def _policy_dict(policy: Policy) -> dict[str, Any]:
     if policy.cases:
         data["cases"] = [
             {
-                "when": [{"variable": c.variable, "states": list(c.states)} for c in case.when],
+                "when": [clause_data(c) for c in case.when],
                 "principles": list(case.principles),
             }
             for case in policy.cases

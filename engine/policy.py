@@ -79,7 +79,7 @@ def compile_policy(
             return CompiledPolicy(
                 policy.name, "conditional", case.principles, "lexicographic", k, None
             )
-        described = ", ".join(f"{c.variable} in {list(c.states)}" for c in case.when)
+        described = ", ".join(c.describe() for c in case.when)
         reasons.append(f"{described}: P = {p:.3g} < {policy.confidence:.3g}")
     silent = (
         f"policy is silent: no condition of policy {policy.name!r} holds given the evidence "

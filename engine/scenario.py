@@ -159,11 +159,22 @@ class ValueModel(_Strict):
     frameworks: list[str] = []
 
 
+class IntervalModel(_Strict):
+    """A condition on a continuous variable: above < value < below (either bound may go)."""
+
+    above: Number | None = None
+    below: Number | None = None
+
+
+#: a condition's right-hand side: a state, a list of states, or an interval (continuous)
+ConditionValue = Name | list[Name] | IntervalModel
+
+
 class NormModel(_Strict):
     name: Name
     modality: Literal["obligation", "prohibition", "permission"]
     option: Name
-    condition: dict[Name, Name | list[Name]] = {}
+    condition: dict[Name, ConditionValue] = {}
     weight: Number = 1.0
     priority: int = 0
     defeasible: bool = False
@@ -183,7 +194,7 @@ class TheoryModel(_Strict):
 
 
 class PolicyCaseModel(_Strict):
-    when: dict[Name, Name | list[Name]] = Field(
+    when: dict[Name, ConditionValue] = Field(
         min_length=1, description="Conditions on situation variables (not on outcomes)."
     )
     principles: list[Name] = Field(min_length=1)
@@ -399,10 +410,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
                 name=n.name,
                 modality=n.modality,
                 option=n.option,
-                condition=tuple(
-                    Clause(var, (s,) if isinstance(s, str) else tuple(s))
-                    for var, s in n.condition.items()
-                ),
+                condition=tuple(clause(var, s) for var, s in n.condition.items()),
                 weight=n.weight,
                 priority=n.priority,
                 defeasible=n.defeasible,
@@ -436,10 +444,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
                 abstraction=p.abstraction,
                 cases=tuple(
                     PolicyCase(
-                        tuple(
-                            Clause(var, (s,) if isinstance(s, str) else tuple(s))
-                            for var, s in case.when.items()
-                        ),
+                        tuple(clause(var, s) for var, s in case.when.items()),
                         tuple(case.principles),
                     )
                     for case in p.cases
@@ -454,6 +459,13 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
         continuous=continuous,
         logistic=tuple(logistic),
     )
+
+
+def clause(variable: str, value: str | list[str] | IntervalModel) -> Clause:
+    """``var: state``, ``var: [states]`` or ``var: {above: X, below: Y}`` as a :class:`Clause`."""
+    if isinstance(value, IntervalModel):
+        return Clause(variable, (), value.above, value.below)
+    return Clause(variable, (value,) if isinstance(value, str) else tuple(value))
 
 
 def _uncertainty(

@@ -9,7 +9,6 @@ from engine.errors import InvalidProblem
 from engine.ir import (
     CPT,
     BayesianNetwork,
-    Clause,
     CPTUncertainty,
     DecisionNode,
     DecisionProblem,
@@ -22,6 +21,7 @@ from engine.ir import (
     UtilityUncertainty,
     ValueDimension,
     Variable,
+    clause_from,
 )
 
 
@@ -111,9 +111,7 @@ def _build(data: dict[str, Any]) -> DecisionProblem:
                 name=n["name"],
                 modality=n["modality"],
                 option=n["option"],
-                condition=tuple(
-                    Clause(c["variable"], tuple(c["states"])) for c in n.get("condition", ())
-                ),
+                condition=tuple(clause_from(c) for c in n.get("condition", ())),
                 weight=float(n.get("weight", 1.0)),
                 priority=int(n.get("priority", 0)),
                 defeasible=bool(n.get("defeasible", False)),
@@ -147,7 +145,7 @@ def _build(data: dict[str, Any]) -> DecisionProblem:
                 abstraction=p.get("abstraction", "rule"),
                 cases=tuple(
                     PolicyCase(
-                        tuple(Clause(c["variable"], tuple(c["states"])) for c in case["when"]),
+                        tuple(clause_from(c) for c in case["when"]),
                         tuple(case["principles"]),
                     )
                     for case in p.get("cases", ())

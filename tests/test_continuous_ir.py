@@ -288,3 +288,97 @@ def test_a_margin_within_monte_carlo_error_is_flagged():
     margin = result.sampling["margin"]
     assert margin["z"] < 2
     assert any("within 2 Monte-Carlo standard errors" in note for note in result.notes)
+
+
+def with_slippery_norm(doc):
+    """A prohibition of swerving on a slippery road: road_friction < 0.4 (an interval)."""
+    doc["norms"].append(
+        {
+            "name": "no_swerve_when_slippery",
+            "modality": "prohibition",
+            "option": "swerve",
+            "condition": {"road_friction": {"below": 0.4}},
+            "weight": 10,
+        }
+    )
+    return doc
+
+
+def test_interval_condition_on_a_continuous_variable_against_the_beta_cdf():
+    """P(violation | swerve) = P(friction < 0.4) = 0.3 I_0.4(4, 4) + 0.7 I_0.4(8, 2)
+    (regularised incomplete beta; scipy.stats.beta.cdf), within 5 binomial standard errors
+    (no evidence: every particle has weight 1/n, ESS = n)."""
+    from scipy import stats
+
+    from engine.scenario import parse_scenario
+
+    problem = parse_scenario(with_slippery_norm(copy.deepcopy(BASE)))
+    exact = 0.3 * stats.beta.cdf(0.4, 4, 4) + 0.7 * stats.beta.cdf(0.4, 8, 2)
+    n = 20_000
+    result = decide(problem, particles=n, seed=2)
+    estimate = result.report("swerve").norm_violation["no_swerve_when_slippery"]
+    assert result.report("brake").norm_violation["no_swerve_when_slippery"] == 0.0
+    assert abs(estimate - exact) < 5 * np.sqrt(exact * (1 - exact) / n)
+    again = DecisionProblem.from_json(problem.to_json())
+    assert again == problem and again.norm("no_swerve_when_slippery").condition[0].below == 0.4
+
+
+def test_conditional_policy_on_a_continuous_situation_variable():
+    """A case holding when 12 < lidar_range < 40 has P = 1 once lidar_range = 20 is observed."""
+    from engine.scenario import parse_scenario
+
+    doc = copy.deepcopy(BASE)
+    doc["policies"] = [
+        {
+            "name": "cautious",
+            "formalism": "deontological",
+            "abstraction": "conditional",
+            "cases": [
+                {
+                    "when": {"lidar_range": {"above": 12, "below": 40}},
+                    "principles": ["yield_to_pedestrians", "pedestrian_safety"],
+                }
+            ],
+        }
+    ]
+    problem = parse_scenario(doc)
+    inside = decide(problem, {"lidar_range": 20.0}, policy="cautious", particles=1000)
+    assert inside.policy_silent is None and inside.option == "brake"
+    outside = decide(problem, {"lidar_range": 50.0}, policy="cautious", particles=1000)
+    assert outside.option is None and "12 < lidar_range < 40" in outside.abstain
+
+
+@pytest.mark.parametrize(
+    ("condition", "text"),
+    [
+        ({"road_friction": "low"}, "'road_friction' is continuous: give an interval"),
+        ({"road_wet": {"above": 0.5}}, "'road_wet' is discrete: name its states"),
+        ({"road_friction": {"above": 0.6, "below": 0.4}}, "empty interval"),
+        ({"road_friction": {}}, "'road_friction' is continuous: give an interval"),
+    ],
+)
+def test_bad_interval_conditions(condition, text, tmp_path):
+    doc = with_slippery_norm(copy.deepcopy(BASE))
+    doc["norms"][-1]["condition"] = condition
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ScenarioError, match=text):
+        load_scenario(path)
+
+
+def test_policy_conditions_on_continuous_outcomes_are_refused(tmp_path):
+    doc = copy.deepcopy(BASE)
+    doc["policies"] = [
+        {
+            "name": "p",
+            "formalism": "mixed",
+            "abstraction": "conditional",
+            "cases": [
+                {"when": {"impact_speed": {"above": 30}}, "principles": ["passenger_safety"]}
+            ],
+        }
+    ]
+    path = tmp_path / "outcome.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ScenarioError, match="must describe the situation, not an outcome"):
+        load_scenario(path)

@@ -67,11 +67,17 @@ def sampled_quantities(
     """Expected values (options, values), violation probabilities (options, norms), policy
     case probabilities and the sampling report, from one particle set per option."""
     particles, utility, violated, index = _per_particle(problem, evidence, backend)
-    expected = np.stack([particles.mean(u) for u in utility], axis=-1)
-    value_se = np.stack([particles.standard_error(u) for u in utility], axis=-1)
-    violation = np.stack([particles.mean(v) for v in violated], axis=-1)
-    violation_se = np.stack([particles.standard_error(v) for v in violated], axis=-1)
-    shape = (len(problem.decision.options), 0)
+    n_options = len(problem.decision.options)
+
+    def stacked(per_particle: list[np.ndarray], statistic: Any) -> np.ndarray:
+        if not per_particle:
+            return np.zeros((n_options, 0))
+        return np.stack([statistic(f) for f in per_particle], axis=-1)
+
+    expected = stacked(utility, particles.mean)
+    value_se = stacked(utility, particles.standard_error)
+    violation = stacked(violated, particles.mean)
+    violation_se = stacked(violated, particles.standard_error)
     cases: dict[tuple[str, int], float] = {}
     for policy in problem.policies:
         for k, case in enumerate(policy.cases):
@@ -83,16 +89,11 @@ def sampled_quantities(
         particles.num_samples,
         int(getattr(backend, "seed", 0)),
         tuple(float(x) for x in particles.ess),
-        value_se if problem.values else np.zeros(shape),
-        violation_se if problem.norms else np.zeros(shape),
+        value_se,
+        violation_se,
         _cw_covariance(problem, particles, utility, violated),
     )
-    return (
-        expected if problem.values else np.zeros(shape),
-        violation if problem.norms else np.zeros(shape),
-        cases,
-        report,
-    )
+    return expected, violation, cases, report
 
 
 def _cw_covariance(

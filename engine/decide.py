@@ -422,6 +422,17 @@ def sampling_summary(
     if report is None:
         return None
     summary = report.to_dict(assessment.options, assessment.value_names)
+    low = [
+        o
+        for o, ess in zip(assessment.options, report.ess, strict=True)
+        if ess < 0.1 * report.num_samples
+    ]
+    if low:
+        notes.append(
+            f"effective sample size below 10% of the {report.num_samples} particles for "
+            f"{', '.join(map(repr, low))}: the evidence is far from what the prior proposes; "
+            "the standard errors account for it, but raise the number of particles"
+        )
     runner_up = explanation.runner_up
     if aggregate is None or aggregate.theory_weights is None or None in (runner_up, chosen):
         return summary

@@ -382,3 +382,31 @@ def test_policy_conditions_on_continuous_outcomes_are_refused(tmp_path):
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(ScenarioError, match="must describe the situation, not an outcome"):
         load_scenario(path)
+
+
+def test_a_collapsed_effective_sample_size_is_flagged():
+    """x ~ N(0, 1), y ~ N(x, 0.1^2), y = 3 observed: prior proposals rarely land near x = 3, so
+    the ESS is a small fraction of the particles (about n * 0.1 * sqrt(2) * exp(-9/2.01) / ...)."""
+    from engine.continuous import ContinuousVariable, LinearTerm
+    from engine.ir import DecisionNode, Theory, ValueDimension
+
+    problem = DecisionProblem(
+        name="sharp",
+        variables=(),
+        decision=DecisionNode("act", ("a", "b")),
+        cpts=(),
+        values=(
+            ValueDimension("gain", ("act",), (0.0, 1.0), linear=(LinearTerm("x", (1.0, 0.0)),)),
+        ),
+        theories=(Theory("t", "cardinal", 1.0, (("gain", 1.0),)),),
+        continuous=(
+            ContinuousVariable("x", "normal", (), (0.0, 1.0)),
+            ContinuousVariable("y", "normal", (), (0.0, 0.1), (("x", 1.0),)),
+        ),
+    )
+    result = decide(problem, {"y": 3.0}, particles=5000)
+    assert max(result.sampling["ess"].values()) < 500
+    assert any("effective sample size below 10%" in note for note in result.notes)
+    # E[x | y = 3] = 3 / (1 + 0.01) = 2.970 (conjugate normal), within 5 reported SE
+    ev = result.report("a").expected_values["gain"]
+    assert abs(ev - 3 / 1.01) < 5 * result.sampling["value_se"]["a"]["gain"]

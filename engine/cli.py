@@ -290,8 +290,10 @@ def validate(
         problem = load_problem(file, scenario)
     except PhronesisError as exc:
         fail(str(exc))
+    continuous = f" (+{len(problem.continuous)} continuous)" if problem.continuous else ""
     console.print(
-        f"{file}: valid — {len(problem.variables)} variables, {len(problem.decision.options)} "
+        f"{file}: valid — {len(problem.variables)} variables{continuous}, "
+        f"{len(problem.decision.options)} "
         f"options, {len(problem.values)} values, {len(problem.norms)} norms, "
         f"{len(problem.theories)} theories, {len(problem.policies)} policies; "
         f"hash {problem.content_hash[:16]}",

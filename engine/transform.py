@@ -31,12 +31,41 @@ def reorder_options(problem: DecisionProblem, order: Sequence[str]) -> DecisionP
         CPT(c.child, c.parents, permute(c.parents, problem.cpt_array(c.child)))
         for c in problem.cpts
     )
+
+    def shaped(parents: tuple[str, ...], flat: tuple[float, ...]) -> np.ndarray:
+        shape = tuple(len(problem.states(p)) for p in parents)
+        return np.asarray(flat, dtype=np.float64).reshape(*shape, -1)
+
     values = tuple(
-        dataclasses.replace(v, table=permute(v.parents, problem.utility_array(v.name)))
+        dataclasses.replace(
+            v,
+            table=permute(v.parents, problem.utility_array(v.name)),
+            linear=tuple(
+                dataclasses.replace(
+                    t, coefficients=permute(v.parents, shaped(v.parents, t.coefficients))
+                )
+                for t in v.linear
+            ),
+        )
         for v in problem.values
     )
+    continuous = tuple(
+        dataclasses.replace(c, parameters=permute(c.parents, shaped(c.parents, c.parameters)))
+        for c in problem.continuous
+    )
+    logistic = tuple(
+        dataclasses.replace(c, bias=permute(c.parents, shaped(c.parents, c.bias)))
+        for c in problem.logistic
+    )
     decision = dataclasses.replace(problem.decision, options=tuple(order))
-    return dataclasses.replace(problem, decision=decision, cpts=cpts, values=values)
+    return dataclasses.replace(
+        problem,
+        decision=decision,
+        cpts=cpts,
+        values=values,
+        continuous=continuous,
+        logistic=logistic,
+    )
 
 
 def rename_states(

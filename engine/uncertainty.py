@@ -293,11 +293,15 @@ def probability_best(
     from engine.decide import aggregate_options, hard_norms
 
     if problem.is_hybrid:
-        raise InferenceError(
-            f"problem {problem.name!r}: P(best) under parameter uncertainty is computed for "
-            "discrete problems only, not yet with continuous variables; pass samples=0 "
-            "(--samples 0) to decide without it"
-        )
+        from engine.observe_continuous import all_continuous_observed, observe_continuous
+
+        if not all_continuous_observed(problem, evidence):
+            raise InferenceError(
+                f"problem {problem.name!r}: P(best) under parameter uncertainty needs every "
+                "continuous variable observed (the problem is then discrete); pass samples=0 "
+                "(--samples 0) to decide without it"
+            )
+        problem, evidence = observe_continuous(problem, evidence)
     draws = sample_parameters(problem, samples, seed)
     expected, violation, cw = evaluate_draws(problem, evidence, draws)
     kind, alpha = parse_risk(settings.risk)

@@ -224,17 +224,23 @@ def test_batch_equals_row_by_row():
         assert result.to_json() == decide(problem, row, backend="pyro").to_json()
 
 
-def test_p_best_is_refused_with_the_fix():
-    doc = copy.deepcopy(BASE)
-    entry(doc, "variables", "road_wet")["cpt_concentration"] = 10
-    problem = DecisionProblem.from_dict(load_scenario(PATH).to_dict())  # sanity: loads
-    assert problem.is_hybrid
+def test_p_best_needs_every_continuous_variable_observed():
+    """With latent continuous variables P(best) is refused with the fix; with all of them
+    observed the problem is discrete and P(best) is the same as for the reduced problem."""
+    from engine.observe_continuous import observe_continuous
     from engine.scenario import parse_scenario
 
+    doc = copy.deepcopy(BASE)
+    entry(doc, "variables", "road_wet")["cpt_concentration"] = 10
     uncertain = parse_scenario(doc)
     with pytest.raises(InferenceError, match="--samples 0"):
         decide(uncertain, particles=500)
     assert decide(uncertain, particles=500, samples=0).option in ("brake", "swerve")
+    evidence = ALL_OBSERVED[1]
+    result = decide(uncertain, evidence, samples=400, seed=3)
+    reduced, discrete = observe_continuous(uncertain, evidence)
+    assert result.p_best == decide(reduced, discrete, samples=400, seed=3).p_best
+    assert sum(result.p_best.values()) == pytest.approx(1.0)
 
 
 def test_cli_decide_shows_ess_and_refuses_exact_backends():

@@ -37,7 +37,7 @@ from engine.evidence import check_evidence
 from engine.explain import explain
 from engine.ir import DecisionProblem, Policy
 from engine.policy import CompiledPolicy, compile_policy, policy_verdict, principle_criteria
-from engine.result import Decision, Exclusion, Explanation, OptionReport
+from engine.result import Decision, Exclusion, OptionReport
 from engine.risk import parse_risk, risk_choiceworthiness
 
 VIOLATION_TOLERANCE = 1e-12
@@ -359,7 +359,11 @@ def decide(
 
         estimate = probability_best(problem, evidence, settings, samples=samples or 1000, seed=seed)
         p_best, p_best_se, n_samples = estimate.p_best, estimate.standard_error, estimate.samples
-    sampling = sampling_summary(assessment, aggregate, explanation, chosen, notes)
+    sampling = None
+    if assessment.sampling is not None:
+        from engine.assess_sampled import summarise_sampling
+
+        sampling = summarise_sampling(assessment, aggregate, explanation, chosen, notes)
     decision = Decision(
         option=chosen,
         abstain=abstain,
@@ -406,53 +410,6 @@ def decide(
 
 #: what a decision does where its policy is silent
 ON_SILENCE: tuple[str, ...] = ("abstain", "fallback")
-
-
-def sampling_summary(
-    assessment: Assessment,
-    aggregate: Aggregate | None,
-    explanation: Explanation,
-    chosen: str | None,
-    notes: list[str],
-) -> dict[str, Any] | None:
-    """The sampling report of a hybrid decision, with the Monte-Carlo standard error of the
-    winning margin where the rule is linear in the theories' choiceworthiness (the weights of
-    the exact margin split); a margin within 2 standard errors gets a note."""
-    report = assessment.sampling
-    if report is None:
-        return None
-    summary = report.to_dict(assessment.options, assessment.value_names)
-    low = [
-        o
-        for o, ess in zip(assessment.options, report.ess, strict=True)
-        if ess < 0.1 * report.num_samples
-    ]
-    if low:
-        notes.append(
-            f"effective sample size below 10% of the {report.num_samples} particles for "
-            f"{', '.join(map(repr, low))}: the evidence is far from what the prior proposes; "
-            "the standard errors account for it, but raise the number of particles"
-        )
-    runner_up = explanation.runner_up
-    if aggregate is None or aggregate.theory_weights is None or None in (runner_up, chosen):
-        return summary
-    first = assessment.options.index(chosen)
-    second = assessment.options.index(runner_up)
-    se = report.margin_standard_error(first, second, np.asarray(aggregate.theory_weights))
-    z = explanation.margin / se if se > 0 else float("inf")
-    summary["margin"] = {
-        "runner_up": runner_up,
-        "margin": explanation.margin,
-        "standard_error": se,
-        "z": z if np.isfinite(z) else None,
-    }
-    if z < 2:
-        notes.append(
-            f"the margin over {runner_up!r} ({explanation.margin:.4g}) is within 2 Monte-Carlo "
-            f"standard errors ({se:.2g}, z = {z:.2f}): another seed may choose differently; "
-            "raise the number of particles"
-        )
-    return summary
 
 
 def sampling_options(seed: int, particles: int | None) -> dict[str, Any]:

@@ -46,16 +46,12 @@ class Assessment:
 def assess(
     problem: DecisionProblem, evidence: Mapping[str, str], backend: InferenceBackend
 ) -> Assessment:
-    """Evaluate every option under ``evidence``: one batched query per target set. A problem
-    whose continuous variables are all observed is first reduced to the equivalent discrete
-    problem (:mod:`engine.observe_continuous`) and evaluated exactly; otherwise one set of
-    weighted particles per option is drawn (:mod:`engine.assess_sampled`)."""
+    """Evaluate every option under ``evidence``: one batched query per target set (a problem
+    with continuous variables: one set of weighted particles per option, see
+    :mod:`engine.assess_sampled`; :func:`engine.decide.decide` first reduces one whose
+    continuous variables are all observed to a discrete problem)."""
     if problem.is_hybrid:
-        from engine.observe_continuous import all_continuous_observed, observe_continuous
-
-        if not all_continuous_observed(problem, evidence):
-            return _assess_by_sampling(problem, evidence, backend)
-        problem, evidence = observe_continuous(problem, evidence)  # exact: a discrete problem
+        return _assess_by_sampling(problem, evidence, backend)
     decision = problem.decision.name
     options = problem.decision.options
     batch = [{**evidence, decision: option} for option in options]

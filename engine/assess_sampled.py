@@ -33,10 +33,10 @@ class SamplingReport:
 
     ``ess`` is the effective sample size (sum w)^2 / sum w^2 per option; ``value_se``
     (options, values) and ``violation_se`` (options, norms) are the standard errors of the
-    expected values and violation probabilities; ``cw_covariance`` (options, theories,
-    theories) is the delta-method covariance of the choiceworthiness estimates,
-    sum_s wbar_s^2 (U_T,s - CW_T)(U_T',s - CW_T'), so a linear score sum_T c_T CW_T(a) has
-    variance c' Cov_a c (options are sampled independently, so their covariances add).
+    expected values and violation probabilities; ``weights`` (options, S) are the normalised
+    particle weights and ``theory_utility`` (options, S, theories) is U_T at each particle,
+    sum_v w_Tv U_v - sum_n penalty_Tn 1[viol_n], whose weighted mean is CW_T: the CVaR of
+    U_T and the error of any score linear in CW come from these, not from a second draw.
     """
 
     method: str
@@ -45,12 +45,30 @@ class SamplingReport:
     ess: tuple[float, ...]
     value_se: np.ndarray
     violation_se: np.ndarray
-    cw_covariance: np.ndarray
+    weights: np.ndarray
+    theory_utility: np.ndarray
 
-    def margin_standard_error(self, first: int, second: int, weights: np.ndarray) -> float:
-        """Standard error of sum_T c_T (CW_T(first) - CW_T(second)) for theory weights c."""
-        covariance = self.cw_covariance[first] + self.cw_covariance[second]
-        return float(np.sqrt(max(weights @ covariance @ weights, 0.0)))
+    def score_standard_error(self, option: int, theory_weights: np.ndarray) -> float:
+        """Delta-method standard error of sum_T c_T CW_T(option) (Owen 2013, eq. 9.9)."""
+        w = self.weights[option]
+        score = self.theory_utility[option] @ theory_weights
+        return float(np.sqrt(np.sum(w**2 * (score - np.sum(w * score)) ** 2)))
+
+    def margin_standard_error(self, first: int, second: int, theory_weights: np.ndarray) -> float:
+        """Standard error of sum_T c_T (CW_T(first) - CW_T(second)); options are sampled
+        independently, so the variances add."""
+        return float(
+            np.hypot(
+                self.score_standard_error(first, theory_weights),
+                self.score_standard_error(second, theory_weights),
+            )
+        )
+
+    def cvar(self, alpha: float) -> np.ndarray:
+        """CVaR_alpha of U_T under each option's weighted particles, (options, theories)."""
+        from engine.risk import cvar_batched
+
+        return cvar_batched(np.swapaxes(self.theory_utility, 1, 2), self.weights[:, None, :], alpha)
 
     def to_dict(self, options: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
         return {
@@ -95,19 +113,10 @@ def sampled_quantities(
         tuple(float(x) for x in particles.ess),
         value_se,
         violation_se,
-        _cw_covariance(problem, particles, utility, violated),
+        np.nan_to_num(particles.weights),
+        _theory_utilities(problem, particles, utility, violated),
     )
     return expected, violation, cases, report
-
-
-def _cw_covariance(
-    problem: DecisionProblem, particles: Any, utility: list[np.ndarray], violated: list[np.ndarray]
-) -> np.ndarray:
-    """(options, theories, theories) covariance of the choiceworthiness estimates."""
-    u = _theory_utilities(problem, particles, utility, violated)  # (options, S, theories)
-    weights = np.nan_to_num(particles.weights)
-    centred = u - np.einsum("os,ost->ot", weights, u)[:, None, :]
-    return np.einsum("os,ost,osu->otu", weights**2, centred, centred)
 
 
 def _theory_utilities(
@@ -121,23 +130,6 @@ def _theory_utilities(
     per_value = np.stack(utility, axis=-1) if utility else np.zeros((n_options, n_samples, 0))
     per_norm = np.stack(violated, axis=-1) if violated else np.zeros((n_options, n_samples, 0))
     return per_value @ value_weights.T - per_norm @ penalties.T
-
-
-def sampled_risk(
-    problem: DecisionProblem, evidence: Mapping[str, Any], backend: Any, alpha: float
-) -> np.ndarray:
-    """CW^risk_T(a) = CVaR_alpha of U_T(a, particle) under the weighted particles of do(a), e
-    (the same CVaR as :func:`engine.risk.cvar`, over the empirical weighted distribution)."""
-    from engine.risk import cvar
-
-    particles, utility, violated, _ = _per_particle(problem, evidence, backend)
-    u = _theory_utilities(problem, particles, utility, violated)  # (options, S, theories)
-    n_options = u.shape[0]
-    out = np.zeros((n_options, u.shape[-1]))
-    for i in range(n_options):
-        for t in range(u.shape[-1]):
-            out[i, t] = cvar(u[i, :, t], np.nan_to_num(particles.weights[i]), alpha)
-    return out
 
 
 def _per_particle(

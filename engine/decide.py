@@ -36,6 +36,7 @@ from engine.errors import PolicyError
 from engine.evidence import check_evidence
 from engine.explain import explain
 from engine.ir import DecisionProblem, Policy
+from engine.observe_continuous import all_continuous_observed, observe_continuous
 from engine.policy import CompiledPolicy, compile_policy, policy_verdict, principle_criteria
 from engine.result import Decision, Exclusion, OptionReport
 from engine.risk import parse_risk, risk_choiceworthiness
@@ -216,10 +217,12 @@ def decide(
     Where the active policy leaves the case open (``policy_silent``), the decision abstains
     with that reason (``on_silence="abstain"``, the default) or acts on the rule's choice
     among the options the policy leaves open (``on_silence="fallback"``), saying so either way.
-    ``backend="auto"`` is pgmpy for a discrete problem and pyro for one with continuous
-    variables, which is evaluated by likelihood weighting (``particles`` per option, default
-    10,000, seeded with ``seed``); the Decision's ``sampling`` reports the effective sample size
-    and the standard errors.
+    A problem whose continuous variables are all observed is reduced to the equivalent
+    discrete problem (:mod:`engine.observe_continuous`) and decided exactly; provenance keeps
+    the problem and evidence as stated. ``backend="auto"`` is pgmpy for a discrete problem and
+    pyro for one with latent continuous variables, which is evaluated by likelihood weighting
+    (``particles`` per option, default 10,000, seeded with ``seed``); the Decision's
+    ``sampling`` reports the effective sample size and the standard errors.
 
     Examples
     --------
@@ -232,7 +235,11 @@ def decide(
     """
     if on_silence not in ON_SILENCE:
         raise PolicyError(f"on_silence={on_silence!r}: expected one of {', '.join(ON_SILENCE)}")
-    evidence = check_evidence(problem, evidence or {})
+    stated, evidence = problem, check_evidence(problem, evidence or {})
+    stated_evidence = evidence
+    if problem.is_hybrid and all_continuous_observed(problem, evidence):
+        # exact: every continuous variable is observed, so the problem is a discrete one
+        problem, evidence = observe_continuous(problem, evidence)
     settings = resolve_settings(
         problem,
         rule,
@@ -245,10 +252,8 @@ def decide(
     engine = backend_for(backend, hybrid=problem.is_hybrid, **sampling_options(seed, particles))
     assessment = assess(problem, evidence, engine)
     kind, alpha = parse_risk(settings.risk)
-    if kind == "cvar" and problem.is_hybrid:
-        from engine.assess_sampled import sampled_risk
-
-        cw = sampled_risk(problem, evidence, engine, alpha)
+    if kind == "cvar" and assessment.sampling is not None:
+        cw = assessment.sampling.cvar(alpha)
         assessment = dataclasses.replace(assessment, choiceworthiness=cw)
     elif kind == "cvar":
         cw = risk_choiceworthiness(problem, evidence, engine, assessment, alpha)
@@ -369,7 +374,7 @@ def decide(
         abstain=abstain,
         options=reports,
         explanation=explanation,
-        provenance=provenance(problem, settings, engine, evidence, seed),
+        provenance=provenance(stated, settings, engine, stated_evidence, seed),
         chances=chances,
         incomparable=incomparable,
         policy_consistent=consistent,

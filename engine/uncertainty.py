@@ -292,16 +292,12 @@ def probability_best(
     """
     from engine.decide import aggregate_options, hard_norms
 
-    if problem.is_hybrid:
-        from engine.observe_continuous import all_continuous_observed, observe_continuous
-
-        if not all_continuous_observed(problem, evidence):
-            raise InferenceError(
-                f"problem {problem.name!r}: P(best) under parameter uncertainty needs every "
-                "continuous variable observed (the problem is then discrete); pass samples=0 "
-                "(--samples 0) to decide without it"
-            )
-        problem, evidence = observe_continuous(problem, evidence)
+    if problem.is_hybrid:  # decide() passes a problem with observed continuous ones reduced
+        raise InferenceError(
+            f"problem {problem.name!r}: P(best) under parameter uncertainty needs every "
+            "continuous variable observed (the problem is then discrete); pass samples=0 "
+            "(--samples 0) to decide without it"
+        )
     draws = sample_parameters(problem, samples, seed)
     expected, violation, cw = evaluate_draws(problem, evidence, draws)
     kind, alpha = parse_risk(settings.risk)

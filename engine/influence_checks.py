@@ -9,7 +9,6 @@ path (a total temporal order).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from engine.checks import (
@@ -22,6 +21,7 @@ from engine.checks import (
     unique_names,
 )
 from engine.errors import InvalidProblem
+from engine.graph import ancestors
 from engine.ir import CPT
 
 if TYPE_CHECKING:
@@ -83,18 +83,6 @@ def _decision_order(diagram: InfluenceDiagram, arcs: list[CPT]) -> tuple[str, ..
         order.append(ready)
     decisions = {d.name for d in diagram.decisions}
     return tuple(n for n in order if n in decisions)
-
-
-def ancestors(parents: Mapping[str, Sequence[str]], node: str) -> set[str]:
-    """Every node with a directed path to ``node`` in the graph given by ``parents``."""
-    seen: set[str] = set()
-    stack = list(parents.get(node, ()))
-    while stack:
-        n = stack.pop()
-        if n not in seen:
-            seen.add(n)
-            stack.extend(parents.get(n, ()))
-    return seen
 
 
 def _check_total_order(order: tuple[str, ...], arcs: list[CPT]) -> None:

@@ -28,6 +28,7 @@ import numpy as np
 
 from engine.assess import Assessment, event_indicator, theory_matrices, violation_clauses
 from engine.errors import EvidenceError, InferenceError
+from engine.graph import ancestral_set
 from engine.ir import CPT, CPTUncertainty, DecisionProblem, ValueDimension
 from engine.risk import parse_risk
 
@@ -138,15 +139,9 @@ class _Contraction:
         self.cache: dict[tuple[str, ...], np.ndarray] = {}
 
     def _ancestors(self, names: set[str]) -> set[str]:
-        found: set[str] = set()
-        stack = list(names)
-        while stack:
-            name = stack.pop()
-            if name in found or name == self.problem.decision.name:
-                continue
-            found.add(name)
-            stack.extend(self.parents[name])
-        return found
+        """The chance variables among ``names`` and their ancestors (the decision is a free
+        index of the contraction, not a factor)."""
+        return ancestral_set(self.parents, names) - {self.problem.decision.name}
 
     def __call__(self, targets: tuple[str, ...]) -> np.ndarray:
         if targets in self.cache:

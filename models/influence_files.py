@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from engine.errors import BackendUnavailable, InvalidProblem, ScenarioError
+from engine.graph import ancestors
 from engine.influence import DecisionVariable, InfluenceDiagram, UtilityNode
-from engine.influence_checks import ancestors
 from engine.ir import CPT, Provenance, Variable
 from models.netfiles import read_text, repair_rows
 

@@ -20,6 +20,7 @@ from engine.backend import Evidence
 from engine.continuous import FAMILY_PARAMETERS
 from engine.errors import EvidenceError
 from engine.evidence import continuous_value
+from engine.graph import ancestral_set
 from engine.ir import BayesianNetwork
 
 
@@ -87,13 +88,7 @@ class CompiledNetwork:
 
     def ancestral(self, names: set[str]) -> tuple[str, ...]:
         """``names`` and their ancestors, in topological order (the rest is barren)."""
-        keep: set[str] = set()
-        stack = list(names)
-        while stack:
-            name = stack.pop()
-            if name not in keep:
-                keep.add(name)
-                stack.extend(self.parents[name])
+        keep = ancestral_set(self.parents, names)
         return tuple(v for v in self.order if v in keep)
 
     def discrete_parents(self, name: str) -> tuple[str, ...]:

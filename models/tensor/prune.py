@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from engine.graph import ancestral_set
 from engine.ir import BayesianNetwork
 
 
@@ -51,21 +52,9 @@ def structure(network: BayesianNetwork) -> Structure:
     return Structure(parents, {k: tuple(v) for k, v in children.items()}, positive)
 
 
-def ancestors(graph: Structure, nodes: Iterable[str]) -> set[str]:
-    """``nodes`` and all their ancestors."""
-    seen: set[str] = set()
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            stack.extend(graph.parents[node])
-    return seen
-
-
 def reachable(graph: Structure, sources: Iterable[str], observed: set[str]) -> set[str]:
     """Nodes with an active trail from ``sources`` given ``observed`` (K&F 2009, Alg. 3.1)."""
-    lifted = ancestors(graph, observed)
+    lifted = ancestral_set(graph.parents, observed)
     visited: set[tuple[str, bool]] = set()
     found: set[str] = set()
     stack = [(s, True) for s in sources]  # (node, arrived from a child = travelling "up")
@@ -119,13 +108,13 @@ def prune(
     """
     graph = structure(network)
     kept = list(evidence)
-    if drop_irrelevant and targets and ancestors(graph, evidence) <= graph.positive:
+    if drop_irrelevant and targets and ancestral_set(graph.parents, evidence) <= graph.positive:
         for candidate in evidence:
             rest = set(kept) - {candidate}
             if candidate not in reachable(graph, targets, rest):
                 kept.remove(candidate)
-    needed = ancestors(graph, (*targets, *kept))
-    if drop_irrelevant and not targets and ancestors(graph, evidence) <= graph.positive:
+    needed = ancestral_set(graph.parents, (*targets, *kept))
+    if drop_irrelevant and not targets and ancestral_set(graph.parents, evidence) <= graph.positive:
         needed, kept = set(), []
     order = tuple(v.name for v in network.variables if v.name in needed)
     return PrunedQuery(order, tuple(e for e in evidence if e in kept))

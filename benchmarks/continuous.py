@@ -14,7 +14,7 @@ impact speed; a logistic skid CPD; a utility linear in impact speed):
    E[impact_speed] under do(brake) and lidar_range = 14, by
    ``pyro.infer.Importance(model, guide=None, num_samples=N)`` (proposal = the prior, one trace
    per sample, run sequentially) over the same Pyro program
-   (:func:`models.pyro_program.network_program` without a particle plate), against
+   (:func:`models.pyro.program.network_program` without a particle plate), against
    ``PyroBackend(method="importance").particles`` (one vectorised trace over a particle plate).
    N in 1e3, 1e4 (``--quick``: 1e3). Ours is the median of ``--repeats`` runs after a warm-up;
    the stock sampler runs once per N (it is slow) after a 10-sample warm-up. Both estimates use
@@ -49,12 +49,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.decide import decide  # noqa: E402
 from engine.ir import DecisionProblem  # noqa: E402
 from engine.scenario import load_scenario  # noqa: E402
-from models.pyro_backend import PyroBackend  # noqa: E402
-from models.pyro_importance import Particles  # noqa: E402
-from models.pyro_program import (  # noqa: E402
+from models.pyro.backend import PyroBackend  # noqa: E402
+from models.pyro.importance import Particles  # noqa: E402
+from models.pyro.program import (  # noqa: E402
     compile_network,
     network_program,
     observed_indices,
@@ -63,6 +62,7 @@ from models.pyro_program import (  # noqa: E402
     torch_module,
 )
 from models.torch_runtime import torch_threads  # noqa: E402
+from phronesis.api import decide  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "av_continuous.yaml"
 EVIDENCE = {"lidar_range": 14.0}

@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine.ir import BayesianNetwork  # noqa: E402
-from models.pyagrum_convert import to_pyagrum  # noqa: E402
+from models.pyagrum.convert import to_pyagrum  # noqa: E402
 
 NETWORKS = ("asia", "alarm", "insurance", "hepar2", "win95pts", "andes", "pathfinder")
 ENGINES = ("pgmpy-ve", "pgmpy-bp", "pyagrum", "torch", "jax", "floor")
@@ -91,10 +91,10 @@ def load(name: str, seed: int = 0, folder: Path | None = None) -> Workload:
     if folder is not None:
         network = BayesianNetwork.from_json((folder / f"{name}.json").read_text())
     else:
-        from models.from_pgmpy import from_pgmpy
-        from models.pgmpy_backend import _pgmpy
+        from models.pgmpy.backend import import_pgmpy
+        from models.pgmpy.convert import from_pgmpy
 
-        _pgmpy()
+        import_pgmpy()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from pgmpy.utils import get_example_model
@@ -177,9 +177,9 @@ def sequential(query: Callable[[dict[str, str]], object], rows: Sequence, second
 
 # -- engines (each runs in its own forked process) -------------------------------------------------
 def run_pgmpy(w: Workload, seconds: float, kind: str) -> Result:
-    from models.pgmpy_backend import _pgmpy
+    from models.pgmpy.backend import import_pgmpy
 
-    pgmpy = _pgmpy()
+    pgmpy = import_pgmpy()
     result = Result(w.name, f"pgmpy {kind}")
     base = rss_bytes()
     start = time.perf_counter()
@@ -394,10 +394,10 @@ def isolated(engine: str, w: Workload, seconds: float, limit: float) -> list[Res
 
 # -- decisions -------------------------------------------------------------------------------------
 def decision_rows(seconds: float) -> list[Result]:
-    from engine.assess import assess
-    from engine.batch import _Precomputed, _Recorder
-    from engine.decide import decide
+    from engine.decision.batch import _Precomputed, _Recorder
+    from engine.decision.pipeline import decide
     from engine.scenario import load_scenario
+    from engine.semantics.assess import assess
     from models.tensor import JaxBackend, TorchBackend
 
     path = ROOT / "examples" / "av_emergency.yaml"
@@ -443,7 +443,7 @@ def decision_rows(seconds: float) -> list[Result]:
         )
     )
     # the controller path: every observation decided ahead of time, then a dict lookup
-    from engine.decision_table import compile_decision_table
+    from engine.analyses.decision_table import compile_decision_table
 
     start = time.perf_counter()
     table = compile_decision_table(problem, list(evidence), backend=engine)
@@ -455,7 +455,7 @@ def decision_rows(seconds: float) -> list[Result]:
             "decide, compiled table lookup",
             compile_ms=compile_ms,
             latency_us=t * 1e6,
-            note=f"{len(table.entries)} observations decided ahead (engine.decision_table)",
+            note=f"{len(table.entries)} observations decided ahead (decision table)",
         )
     )
     return out

@@ -1,7 +1,7 @@
 """Throughput of P(best): parameter draws per second on the shipped examples.
 
 One vectorised pass (numpy.einsum variable elimination over draws x options) against the
-brute-force reference, a full :func:`engine.decide.decide` per draw on the pgmpy backend.
+brute-force reference, a full :func:`engine.decision.pipeline.decide` per draw on the pgmpy backend.
 
     python benchmarks/p_best.py [--samples 20000] [--loop 100]
 """
@@ -13,12 +13,12 @@ import dataclasses
 import time
 from pathlib import Path
 
-from engine.assess import assess
-from engine.backend import get_backend
-from engine.decide import apply_policy, decide, resolve_settings
+from engine.analyses.p_best import probability_best, problem_at, sample_parameters
+from engine.backends.registry import get_backend
+from engine.decision.pipeline import apply_policy, decide, resolve_settings
 from engine.ir import CPTUncertainty
 from engine.scenario import load_scenario
-from engine.uncertainty import probability_best, problem_at, sample_parameters
+from engine.semantics.assess import assess
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models.thurstone import (  # noqa: E402
+from models.learn.thurstone import (  # noqa: E402
     PairwiseChoices,
     fit_thurstonian,
     initial_parameters,
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     datasets = [synthetic(n) for n in args.options]
     files = sorted(DATA.glob("*country_vs_country*.csv")) if DATA.is_dir() else []
     if files:
-        from models.exchange_rates import read_country_choices
+        from models.learn.exchange_rates import read_country_choices
 
         datasets.append(read_country_choices(files[0]))
 

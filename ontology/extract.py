@@ -1,9 +1,9 @@
 """An ontology plus the scenario that completes it -> :class:`~engine.ir.DecisionProblem`.
 
-The scenario (YAML/JSON, as in :mod:`engine.scenario`) supplies the decision, the chance
+The scenario (YAML/JSON, as in :mod:`engine.scenario.read`) supplies the decision, the chance
 variables with their CPTs, the value dimensions, theories and policies; the ontology supplies
 norms (and value terms), stated per context. The two are merged *as scenario data* and then
-parsed by :func:`engine.scenario.parse_scenario`, so a problem written once as YAML and once as
+parsed by :func:`engine.scenario.read.parse_scenario`, so a problem written once as YAML and once as
 ontology + scenario goes through the same code and gets the same content hash when the norms
 agree field by field.
 
@@ -36,7 +36,8 @@ from typing import Any
 
 from engine.errors import ScenarioError
 from engine.ir import DecisionProblem, Provenance
-from engine.scenario import flatten_table, parse_scenario, read_document
+from engine.scenario import parse_scenario, read_document
+from engine.scenario.tables import flatten_table
 from ontology.analyse import analyse_file
 from ontology.errors import ExtractionError
 from ontology.knowledge import ContextVariable, Knowledge, Prescript

@@ -8,6 +8,7 @@ Semantics (shared/DESIGN.md, "Vocabulary"): a prescript E governs leaf context D
 reasoner entails ``situation(D) phr:governedBy E`` (see :mod:`ontology.reason`); its
 applicability and weight in D come from the most specific ``phr:Applicability`` record stated
 for D or one of its superclasses, and default to 1 and the prescript's ``phr:weight`` (default 1).
+The rules of ODRL policies are read apart (:mod:`ontology.odrl`); they are not prescripts.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def read_knowledge(graph: Graph, reasoned: Reasoned, source: str) -> Knowledge:
     variables = _context_variables(told, hierarchy, source)
     leaves = _leaves_in_scope(variables, hierarchy)
     prescripts = _prescripts(told, closed, hierarchy, source)
+    rules = odrl_rules(graph, source)
+    _check_read_once(prescripts, rules, source)
     records = _records(told, source)
     applicability = []
     by_iri = {p.iri: p for p in prescripts}
@@ -135,11 +138,27 @@ def read_knowledge(graph: Graph, reasoned: Reasoned, source: str) -> Knowledge:
         contexts=tuple(str(c) for c in contexts),
         applicability=tuple(applicability),
         options=tuple(options),
-        odrl=odrl_rules(graph, source),
+        odrl=rules,
         unsatisfiable=reasoned.unsatisfiable,
         triples=len(graph),
         seconds=reasoned.seconds,
     )
+
+
+def _check_read_once(prescripts: list[Prescript], rules: tuple[OdrlRule, ...], source: str) -> None:
+    """Refuse a node that is both a prescript and an ODRL rule: it would become two norms.
+
+    The core ontology makes ``odrl:Rule`` disjoint from ``phr:Prescript``, so a reasoner reports
+    such a node as an inconsistency; without reasoning it is caught here.
+    """
+    both = sorted({p.iri for p in prescripts} & {r.iri for r in rules})
+    if both:
+        raise ExtractionError(
+            source,
+            "an ODRL rule is also typed a phr: prescript, so it would be read as two norms; "
+            "keep one: drop its phr: modality and phr:concerns, or take it out of the policy",
+            both[0],
+        )
 
 
 def _name(graph: Graph, node: URIRef) -> str:

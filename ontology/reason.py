@@ -181,8 +181,9 @@ def _hermit(
             raise InconsistentOntologyError(
                 source,
                 "HermiT finds the ontology inconsistent (no model exists); look for an individual "
-                "typed with two disjoint classes (e.g. phr:Obligation and phr:Prohibition, or an "
-                "option that is also a norm) or a value outside a property's range",
+                "typed with two disjoint classes (e.g. phr:Obligation and phr:Prohibition, an "
+                "option that is also a norm, or an ODRL rule that is also a phr: prescript) or a "
+                "value outside a property's range",
             ) from None
         unsatisfiable = tuple(
             sorted(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.pyagrum_convert import to_pyagrum as to_pyagrum
+from models.pyagrum.convert import to_pyagrum as to_pyagrum
 
 
 def lazy_posterior(bn, target: str, evidence: dict[str, str]) -> np.ndarray:

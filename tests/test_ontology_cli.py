@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import _register_extensions, app
+from phronesis.cli.app import app
 from tests.conftest import EXAMPLES
 
-_register_extensions()
 runner = CliRunner()
 ONTOLOGY = EXAMPLES / "ontology"
 

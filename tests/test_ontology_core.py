@@ -93,7 +93,7 @@ def test_importing_the_package_and_its_cli_loads_no_heavy_library():
 
     code = (
         "import json, sys\n"
-        "import ontology, ontology.cli\n"
+        "import ontology, phronesis.cli.ontology\n"
         "heavy = ('owlready2', 'rdflib', 'pyshacl', 'owlrl', 'matplotlib')\n"
         "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
     )

@@ -7,13 +7,14 @@ import io
 import os
 
 import pytest
-from rdflib import Graph
+from rdflib import RDF, Graph, URIRef
 
 from engine.errors import BackendUnavailable
 from ontology.analyse import analyse_file
-from ontology.knowledge import Knowledge
-from ontology.load import read_graph
-from ontology.reason import java_available, resolve_reasoner
+from ontology.knowledge import Knowledge, read_knowledge
+from ontology.load import load_graph, read_graph
+from ontology.reason import java_available, reason, resolve_reasoner
+from ontology.vocabulary import ODRL, PHR
 from tests.conftest import EXAMPLES
 
 needs_java = pytest.mark.skipif(not java_available(), reason="HermiT needs Java on the PATH")
@@ -140,3 +141,25 @@ def test_an_unknown_suffix(tmp_path):
 def test_read_graph_does_not_merge_the_core():
     graph = read_graph(EXAMPLES / "ontology" / "av_emergency.ttl")
     assert isinstance(graph, Graph) and len(graph) < 150
+
+
+POLICY = "https://w3id.org/phronesis/examples/av-policy#"
+
+
+@pytest.mark.parametrize("reasoner", ["owlrl", pytest.param("hermit", marks=needs_java)])
+def test_annotated_odrl_rules_are_not_inferred_prescripts(reasoner):
+    # phr:priority / phr:defeasible / phr:threshold annotate ODRL rules too; with domains of
+    # phr:Prescript alone, reasoning made each annotated rule a prescript with no modality
+    graph = load_graph(EXAMPLES / "ontology" / "av_usage_policy.ttl")
+    reasoned = reason(graph, reasoner)
+    for name in ("no_sacrifice_of_uninvolved", "keep_out_of_oncoming_lane", "brake_when_blocked"):
+        types = {str(t) for t in reasoned.closed.objects(URIRef(POLICY + name), RDF.type)}
+        assert not {t for t in types if t.startswith(str(PHR))}, name
+        assert types & {str(ODRL.Prohibition), str(ODRL.Permission)}, name
+    k = read_knowledge(graph, reasoned, "av_usage_policy.ttl")
+    assert k.prescripts == ()
+    assert [r.name for r in k.odrl] == [
+        "brake_when_blocked",
+        "keep_out_of_oncoming_lane",
+        "no_sacrifice_of_uninvolved",
+    ]

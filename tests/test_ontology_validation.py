@@ -190,3 +190,41 @@ def test_an_applicability_that_is_not_a_number(tmp_path):
     )
     with pytest.raises(ShapeViolationError, match=r"#a>: .*must be one number in \[0, 1\]"):
         analyse_file(path, "none")
+
+
+ODRL_RULE_AS_NORM = """
+@prefix odrl: <http://www.w3.org/ns/odrl/2/> .
+ex:policy a odrl:Set ; odrl:prohibition ex:n .
+ex:n a phr:Prohibition ; phr:concerns ex:reallocate_to_A ; phr:appliesIn ex:Poor ;
+    odrl:action ex:reallocate_to_A .
+"""
+
+
+@pytest.mark.parametrize(
+    ("reasoner", "error", "message"),
+    [
+        pytest.param(
+            "none", ExtractionError, "ODRL rule is also typed a phr: prescript", id="none"
+        ),
+        pytest.param(
+            "owlrl",
+            InconsistentOntologyError,
+            "Disjoint classes http://www.w3.org/ns/odrl/2/Rule",
+            id="owlrl",
+        ),
+        pytest.param(
+            "hermit",
+            InconsistentOntologyError,
+            "ODRL rule that is also a phr: prescript",
+            marks=needs_java,
+            id="hermit",
+        ),
+    ],
+)
+def test_an_odrl_rule_that_is_also_a_norm(tmp_path, reasoner, error, message):
+    # it would be read twice, as a prescript and as a rule: odrl:Rule is disjoint with it
+    path = write(tmp_path, ODRL_RULE_AS_NORM)
+    with pytest.raises(error, match=message) as caught:
+        analyse_file(path, reasoner)
+    if reasoner != "hermit":  # HermiT proves inconsistency without naming the individual
+        assert "http://example.org/t#n" in str(caught.value)

@@ -1,6 +1,6 @@
 """The shared tensor backend: plans, caches, batches and checks; torch and JAX only execute.
 
-:class:`TensorBackend` implements the :class:`~engine.backend.InferenceBackend` protocol.
+:class:`TensorBackend` implements the :class:`~engine.backends.registry.InferenceBackend` protocol.
 For each evidence pattern in a batch it fetches (or builds, once) a :class:`CompiledQuery`
 for the query shape (network hash, free targets, pattern, purpose), runs it on the group's
 index matrix in chunks that fit ``memory_budget``, checks P(e) > 0 and lays the answer out
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.backend import require_discrete
+from engine.backends.registry import require_discrete
 from engine.errors import EvidenceError, InferenceError
 from engine.ir import BayesianNetwork
 from models.tensor.plan import QueryPlan, build_plan

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.graph import ancestral_set
 from engine.ir import BayesianNetwork
+from engine.ir.graph import ancestral_set
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,382 @@
+"""Second-order uncertainty: P(option is best) when the problem's own numbers are uncertain.
+
+CPT rows carry Dirichlet uncertainty and utilities Normal or interval uncertainty
+(:class:`engine.ir.CPTUncertainty`, :class:`engine.ir.UtilityUncertainty`). For S parameter
+draws theta_1..theta_S (seeded NumPy PCG64),
+
+    P(best = a | e) ~= (1/S) sum_s [a = decide(problem(theta_s), e)],
+    standard error   = sqrt(P (1 - P) / S),
+
+where ``decide`` is the same pipeline as :func:`engine.decision.pipeline.decide` (permissibility
+filter,
+rule, tie-breaks, and the risk setting: under ``cvar:ALPHA`` each draw's choiceworthiness is
+the CVaR of U_T, as in :mod:`engine.semantics.risk`). All S x |options| posteriors come from one
+vectorised pass: exact variable
+elimination written as one ``numpy.einsum`` contraction per target set, with the sample and
+the option as batch axes (the decision is a free index, so do(a) for every a at once).
+Draws in which no option is permissible count towards ``"(abstain)"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engine.decision.aggregation import aggregate_options
+from engine.decision.permissibility import hard_norms
+from engine.decision.policy import principle_criteria
+from engine.decision.settings import Settings
+from engine.errors import EvidenceError, InferenceError
+from engine.ir import CPT, CPTUncertainty, DecisionProblem, ValueDimension
+from engine.ir.graph import ancestral_set
+from engine.semantics.assessment import Assessment
+from engine.semantics.cvar import cvar_batched, parse_risk
+from engine.semantics.events import event_indicator, theory_matrices, violation_clauses
+from engine.semantics.risk import broadcast_to_grid, risk_targets
+
+if TYPE_CHECKING:
+    pass
+
+ABSTAIN = "(abstain)"
+_LETTERS = string.ascii_letters.replace("s", "")
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterSamples:
+    """S draws of the uncertain parameters; certain ones have a leading axis of size 1.
+
+    ``cpts[child]`` is shaped (S | 1, |parent_1|, ..., |child|) and ``utilities[value]``
+    (S | 1, |parent_1|, ...), parents in the order of the IR.
+    """
+
+    samples: int
+    cpts: dict[str, np.ndarray]
+    utilities: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class BestEstimate:
+    """P(best) per option (and ``"(abstain)"`` when some draw permits nothing)."""
+
+    p_best: dict[str, float]
+    standard_error: dict[str, float]
+    samples: int
+    best: np.ndarray  # (S,) index of the best option per draw, -1 for abstain
+
+
+def sample_parameters(problem: DecisionProblem, samples: int, seed: int) -> ParameterSamples:
+    """Draw ``samples`` parameter sets.
+
+    A CPT row p with concentration kappa is Dirichlet(kappa p), drawn as normalised
+    Gamma(kappa p_j, 1) variates (zero entries stay zero); a utility entry U with scale
+    sigma is Normal(U, sigma^2) or Uniform(U - sigma, U + sigma).
+
+    Examples
+    --------
+    >>> from engine.scenario import load_scenario
+    >>> p = load_scenario("examples/heinz_uncertain.yaml")
+    >>> draws = sample_parameters(p, 4, seed=0)
+    >>> draws.cpts["drug_obtained"].shape, bool(np.allclose(draws.cpts["drug_obtained"].sum(-1), 1))
+    ((4, 3, 2), True)
+    """
+    if samples < 1:
+        raise InferenceError(f"samples must be >= 1, found {samples}")
+    rng = np.random.default_rng(seed)
+    cpts = {c.child: problem.cpt_array(c.child)[None] for c in problem.cpts}
+    utilities = {v.name: problem.utility_array(v.name)[None] for v in problem.values}
+    for item in problem.uncertainty:
+        if isinstance(item, CPTUncertainty):
+            mean = problem.cpt_array(item.child)
+            rows = mean.reshape(-1, mean.shape[-1])
+            alpha = rows * np.asarray(item.concentration)[:, None]
+            positive = alpha > 0
+            gamma = rng.standard_gamma(np.where(positive, alpha, 1.0), size=(samples, *alpha.shape))
+            gamma = np.where(positive, gamma, 0.0)
+            draws = gamma / gamma.sum(axis=-1, keepdims=True)
+            cpts[item.child] = draws.reshape(samples, *mean.shape)
+        else:
+            mean = problem.utility_array(item.value)
+            scale = np.asarray(item.scale).reshape(mean.shape)
+            if item.distribution == "normal":
+                noise = rng.standard_normal((samples, *mean.shape))
+            else:
+                noise = rng.uniform(-1.0, 1.0, (samples, *mean.shape))
+            utilities[item.value] = mean + scale * noise
+    return ParameterSamples(samples, cpts, utilities)
+
+
+def problem_at(problem: DecisionProblem, draws: ParameterSamples, s: int) -> DecisionProblem:
+    """The problem with the parameters of draw ``s`` (and no parameter uncertainty)."""
+
+    def pick(array: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(x) for x in array[min(s, array.shape[0] - 1)].ravel())
+
+    cpts = tuple(CPT(c.child, c.parents, pick(draws.cpts[c.child])) for c in problem.cpts)
+    values = tuple(
+        ValueDimension(
+            v.name, v.parents, pick(draws.utilities[v.name]), v.description, v.frameworks
+        )
+        for v in problem.values
+    )
+    return dataclasses.replace(problem, cpts=cpts, values=values, uncertainty=())
+
+
+class _Contraction:
+    """P(targets | do(a), e) for every draw and option: einsum over the relevant factors."""
+
+    def __init__(
+        self, problem: DecisionProblem, evidence: Mapping[str, str], draws: ParameterSamples
+    ) -> None:
+        names = [problem.decision.name, *(v.name for v in problem.variables)]
+        if len(names) > len(_LETTERS):
+            raise InferenceError(
+                f"P(best) handles at most {len(_LETTERS)} variables with numpy.einsum; "
+                f"problem {problem.name!r} has {len(names)}"
+            )
+        self.problem = problem
+        self.evidence = dict(evidence)
+        self.draws = draws
+        self.letter = dict(zip(names, _LETTERS, strict=False))
+        self.parents = {c.child: c.parents for c in problem.cpts}
+        self.cache: dict[tuple[str, ...], np.ndarray] = {}
+
+    def _ancestors(self, names: set[str]) -> set[str]:
+        """The chance variables among ``names`` and their ancestors (the decision is a free
+        index of the contraction, not a factor)."""
+        return ancestral_set(self.parents, names) - {self.problem.decision.name}
+
+    def __call__(self, targets: tuple[str, ...]) -> np.ndarray:
+        if targets in self.cache:
+            return self.cache[targets]
+        problem, draws, letter = self.problem, self.draws, self.letter
+        relevant = self._ancestors(set(targets) | set(self.evidence))
+        operands: list[np.ndarray] = [
+            np.ones(draws.samples),
+            np.ones(len(problem.decision.options)),
+        ]
+        subscripts = ["s", letter[problem.decision.name]]
+        for name in sorted(relevant):
+            table = draws.cpts[name]
+            indices = "".join(letter[p] for p in (*self.parents[name], name))
+            if table.shape[0] == 1:
+                operands.append(table[0])
+                subscripts.append(indices)
+            else:
+                operands.append(table)
+                subscripts.append("s" + indices)
+            if name in self.evidence:
+                states = problem.states(name)
+                operands.append(np.eye(len(states))[states.index(self.evidence[name])])
+                subscripts.append(letter[name])
+        output = "s" + letter[problem.decision.name] + "".join(letter[t] for t in targets)
+        joint = np.einsum(f"{','.join(subscripts)}->{output}", *operands, optimize="greedy")
+        mass = joint.reshape(joint.shape[0], joint.shape[1], -1).sum(axis=-1)
+        if np.any(mass <= 0):
+            raise EvidenceError(
+                f"evidence {self.evidence} has probability zero under some parameter draw"
+            )
+        result = joint / mass.reshape(mass.shape + (1,) * len(targets))
+        self.cache[targets] = result
+        return result
+
+
+def evaluate_draws(
+    problem: DecisionProblem, evidence: Mapping[str, str], draws: ParameterSamples
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """EV (S, options, values), P(violation) (S, options, norms) and CW (S, options, theories)
+    under every draw, by the formulas of :mod:`engine.semantics.assess`."""
+    decision = problem.decision.name
+    options = problem.decision.options
+    joint = _Contraction(problem, evidence, draws)
+    S, A = draws.samples, len(options)
+    expected = np.zeros((S, A, len(problem.values)))
+    for j, value in enumerate(problem.values):
+        chance = tuple(p for p in value.parents if p != decision)
+        posterior = joint(chance)  # (S, A, *chance)
+        utility = draws.utilities[value.name]  # (S|1, *parents)
+        if decision in value.parents:
+            utility = np.moveaxis(utility, 1 + value.parents.index(decision), 1)
+        else:
+            utility = utility[:, None]
+        axes = tuple(range(2, 2 + len(chance)))
+        expected[:, :, j] = (
+            np.sum(posterior * utility, axis=axes) if axes else (posterior * utility)
+        )
+    violation = np.zeros((S, A, len(problem.norms)))
+    for j, norm in enumerate(problem.norms):
+        if norm.modality == "permission":
+            continue
+        clauses = violation_clauses(problem, norm)
+        variables = tuple(dict.fromkeys(c.variable for group in clauses for c in group))
+        event = event_indicator(problem, variables, clauses)
+        probability = np.sum(
+            joint(variables) * event[None, None], axis=tuple(range(2, 2 + len(variables)))
+        )
+        for i, option in enumerate(options):
+            if (option == norm.option) == (norm.modality == "prohibition"):
+                violation[:, i, j] = probability[:, i]
+    weights, penalties = theory_matrices(problem, problem.theories)
+    cw = expected @ weights.T - violation @ penalties.T
+    return expected, violation, cw
+
+
+def cvar_draws(
+    problem: DecisionProblem,
+    evidence: Mapping[str, str],
+    draws: ParameterSamples,
+    alpha: float,
+) -> np.ndarray:
+    """CW^risk_T(a) = CVaR_alpha(U_T(a, X) | do(a), e) under every draw, (S, options, theories)
+    (the formula of :func:`engine.semantics.risk.risk_choiceworthiness`, with the draw as a
+    batch axis)."""
+    decision = problem.decision.name
+    options = problem.decision.options
+    weights, penalties = theory_matrices(problem, problem.theories)
+    penalised = [j for j in range(len(problem.norms)) if np.any(penalties[:, j] != 0)]
+    targets = risk_targets(problem, penalised)
+    joint = _Contraction(problem, evidence, draws)(targets)  # (S, A, *targets)
+    shape = tuple(len(problem.states(t)) for t in targets)
+    S = draws.samples
+    result = np.zeros((S, len(options), len(problem.theories)))
+    for i, option in enumerate(options):
+        u = np.zeros((S, len(problem.theories), *shape))
+        for j, value in enumerate(problem.values):
+            table = draws.utilities[value.name]  # (S|1, *parents)
+            parents = list(value.parents)
+            if decision in parents:
+                table = np.take(table, i, axis=1 + parents.index(decision))
+                parents.remove(decision)
+            grid = broadcast_to_grid(table, parents, targets, shape, leading=1)
+            u = u + weights[None, :, j].reshape(1, -1, *([1] * len(shape))) * grid[:, None]
+        for j in penalised:
+            norm = problem.norms[j]
+            if (option == norm.option) != (norm.modality == "prohibition"):
+                continue
+            groups = violation_clauses(problem, norm)
+            variables = tuple(dict.fromkeys(c.variable for g in groups for c in g))
+            event = broadcast_to_grid(
+                event_indicator(problem, variables, groups), list(variables), targets, shape
+            )
+            u = u - penalties[:, j].reshape(-1, *([1] * len(shape))) * event[None]
+        flat = u.reshape(S, len(problem.theories), -1)
+        probabilities = joint[:, i].reshape(S, 1, -1)
+        result[:, i] = cvar_batched(flat, probabilities, alpha)
+    return result
+
+
+def probability_best(
+    problem: DecisionProblem,
+    evidence: Mapping[str, str],
+    settings: Settings,
+    *,
+    samples: int = 1000,
+    seed: int = 0,
+) -> BestEstimate:
+    """P(best) with its Monte-Carlo standard error (module docstring).
+
+    ``settings`` are those of the decision (after its policy was compiled): the same rule,
+    normalisation, credences, lexical criteria and tie-break are applied to every draw.
+
+    Examples
+    --------
+    >>> from engine.scenario import load_scenario
+    >>> from engine.decision.pipeline import resolve_settings
+    >>> p = load_scenario("examples/heinz_uncertain.yaml")
+    >>> est = probability_best(p, {}, resolve_settings(p, policy="consequentialist"), seed=1)
+    >>> round(sum(est.p_best.values()), 12)
+    1.0
+    """
+    if problem.is_hybrid:  # decide() passes a problem with observed continuous ones reduced
+        raise InferenceError(
+            f"problem {problem.name!r}: P(best) under parameter uncertainty needs every "
+            "continuous variable observed (the problem is then discrete); pass samples=0 "
+            "(--samples 0) to decide without it"
+        )
+    draws = sample_parameters(problem, samples, seed)
+    expected, violation, cw = evaluate_draws(problem, evidence, draws)
+    kind, alpha = parse_risk(settings.risk)
+    if kind == "cvar":
+        cw = cvar_draws(problem, evidence, draws, alpha)
+    options = problem.decision.options
+    thresholds = np.array([n.threshold for n in problem.norms])
+    hard = hard_norms(problem, settings.credences)
+    permitted = np.ones(cw.shape[:2], dtype=bool)
+    if hard:
+        permitted = ~np.any(violation[:, :, hard] > thresholds[hard] + 1e-12, axis=-1)
+    if settings.rule == "mec" and not settings.criteria_names:
+        best = _best_mec(cw, permitted, settings, options)
+    else:
+        template = Assessment(
+            options=options,
+            value_names=tuple(v.name for v in problem.values),
+            norm_names=tuple(n.name for n in problem.norms),
+            theory_names=tuple(t.name for t in problem.theories),
+            expected_values=expected[0],
+            violation=violation[0],
+            choiceworthiness=cw[0],
+            value_weights=np.zeros((0, 0)),
+            norm_penalties=np.zeros((0, 0)),
+        )
+        best = np.full(samples, -1)
+        for s in range(samples):
+            rows = [int(i) for i in np.flatnonzero(permitted[s])]
+            if not rows:
+                continue
+            criteria = None
+            if settings.criteria_names:
+                criteria = principle_criteria(
+                    problem, settings.criteria_names, expected[s], violation[s], cw[s]
+                )
+            draw = dataclasses.replace(template, choiceworthiness=cw[s])
+            aggregate, order = aggregate_options(draw, rows, settings, criteria)
+            if aggregate.incomparable and settings.tie_break is None:
+                continue
+            best[s] = rows[order[0]]
+    counts = {option: float(np.mean(best == i)) for i, option in enumerate(options)}
+    if np.any(best < 0):
+        counts[ABSTAIN] = float(np.mean(best < 0))
+    errors = {k: float(np.sqrt(p * (1.0 - p) / samples)) for k, p in counts.items()}
+    return BestEstimate(counts, errors, samples, best)
+
+
+def _best_mec(
+    cw: np.ndarray, permitted: np.ndarray, settings: Settings, options: tuple[str, ...]
+) -> np.ndarray:
+    """MEC over the permitted options of every draw at once, ties by name (as ``ranking``)."""
+    mask = permitted[:, :, None]
+    count = permitted.sum(axis=1)[:, None]  # (S, 1)
+    big = np.where(mask, cw, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if settings.normalisation == "none":
+            centre = np.zeros(cw.shape[::2])
+            scale = np.ones(cw.shape[::2])
+        elif settings.normalisation == "range":
+            hi, lo = (
+                np.nanmax(np.where(mask, cw, -np.inf), axis=1),
+                np.nanmin(np.where(mask, cw, np.inf), axis=1),
+            )
+            centre, scale = lo, hi - lo
+        else:
+            centre = np.nansum(big, axis=1) / np.maximum(count, 1)
+            deviation = np.where(mask, cw - centre[:, None], 0.0)
+            scale = np.sqrt(np.sum(deviation**2, axis=1) / np.maximum(count, 1))
+        spread = np.max(np.where(mask, np.abs(cw), 0.0), axis=1)
+        degenerate = scale <= 1e-9 * np.maximum(1.0, spread)
+        inverse = np.where(degenerate, 0.0, 1.0 / np.where(degenerate, 1.0, scale))
+    if settings.normalisation == "none":
+        inverse = np.ones_like(inverse)
+    weights = settings.credences[None] * inverse  # (S, T)
+    scores = np.einsum("sat,st->sa", cw - centre[:, None], weights)
+    scores = np.where(permitted, scores, -np.inf)
+    top = scores.max(axis=1, keepdims=True)
+    finite = np.where(permitted, np.abs(scores), 0.0).max(axis=1, keepdims=True)
+    tied = scores >= top - 1e-9 * np.maximum(1.0, finite)
+    rank = np.argsort(np.argsort(np.array(options)))
+    key = np.where(tied, rank[None], len(options))
+    best = np.argmin(key, axis=1)
+    return np.where(permitted.any(axis=1), best, -1)

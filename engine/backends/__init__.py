@@ -1,0 +1,1 @@
+"""The backend protocol with declared capabilities, and the registry filled from entry points."""

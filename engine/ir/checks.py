@@ -1,0 +1,292 @@
+"""The invariants of the IR, checked once when a :class:`~engine.ir.DecisionProblem` is built.
+
+Each failure raises :class:`~engine.errors.InvalidProblem` with a dotted field path that uses
+the names written in the scenario (``variables.pedestrian.cpt``), what was expected and what
+was found.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from engine.errors import InvalidProblem
+from engine.ir.fields import check_finite, check_name, check_parents, unique_names
+from engine.ir.hybrid_checks import check_hybrid, check_linear_terms, hybrid_edges
+from engine.ir.nodes import (
+    CPT,
+    FORMALISMS,
+    MODALITIES,
+    NORM_HANDLINGS,
+    THEORY_KINDS,
+    UTILITY_DISTRIBUTIONS,
+    CPTUncertainty,
+    Variable,
+)
+from engine.ir.normative_checks import check_credences, check_norm, check_policy, check_theory
+
+if TYPE_CHECKING:
+    from engine.ir.continuous import ContinuousVariable, LogisticCPT
+    from engine.ir.network import BayesianNetwork
+    from engine.ir.problem import DecisionProblem
+
+ROW_TOLERANCE = 1e-6
+
+
+def check_problem(problem: DecisionProblem) -> None:
+    """Raise :class:`InvalidProblem` at the first violated invariant."""
+    check_name("name", problem.name)
+    states = _check_decision(problem)
+    check_variables(problem.variables, states)
+    _check_chance_part(
+        problem.variables,
+        problem.cpts,
+        problem.continuous,
+        problem.logistic,
+        states,
+        problem.decision.name,
+    )
+    continuous = {v.name for v in problem.continuous}
+    for value in problem.values:
+        where = f"values.{value.name}"
+        check_name(where, value.name)
+        _no_continuous(f"{where}.parents", value.parents, continuous, "a linear term")
+        check_parents(where, value.parents, states)
+        check_table(where, value.table, _shape(value.parents, states), probabilities=False)
+        check_linear_terms(where, value.linear, value.parents, states, continuous)
+    unique_names("values", (v.name for v in problem.values))
+    for norm in problem.norms:
+        check_norm(norm, problem, states, MODALITIES)
+    unique_names("norms", (n.name for n in problem.norms))
+    if not problem.theories:
+        raise InvalidProblem("theories", "at least one theory is required (found none)")
+    for theory in problem.theories:
+        check_theory(theory, problem, THEORY_KINDS, NORM_HANDLINGS)
+    unique_names("theories", (t.name for t in problem.theories))
+    check_credences("theories", [(t.name, t.credence) for t in problem.theories])
+    for policy in problem.policies:
+        check_policy(policy, problem, FORMALISMS)
+    unique_names("policies", (p.name for p in problem.policies))
+    _check_uncertainty(problem, states)
+
+
+def check_network(network: BayesianNetwork) -> None:
+    """The invariants of a bare network: unique names, one valid CPT per variable, a DAG."""
+    check_name("name", network.name)
+    states: dict[str, tuple[str, ...]] = {}
+    check_variables(network.variables, states)
+    _check_chance_part(
+        network.variables, network.cpts, network.continuous, network.logistic, states, None
+    )
+
+
+def _check_chance_part(
+    variables: Sequence[Variable],
+    cpts: Sequence[CPT],
+    continuous: Sequence[ContinuousVariable],
+    logistic: Sequence[LogisticCPT],
+    states: dict[str, tuple[str, ...]],
+    decision: str | None,
+) -> None:
+    """CPTs (logistic CPDs for discrete children of continuous variables), continuous
+    variables, and one acyclic graph over all of them."""
+    check_hybrid(continuous, logistic, states)
+    by_logistic = {c.child for c in logistic}
+    for cpt in cpts:
+        if cpt.child in by_logistic:
+            raise InvalidProblem(
+                f"variables.{cpt.child}", "give either a cpt or a logistic CPD, not both"
+            )
+    for cpt in cpts:
+        _no_continuous(
+            f"variables.{cpt.child}.cpt.parents",
+            cpt.parents,
+            {v.name for v in continuous},
+            "a logistic CPD (logistic: with inputs)",
+        )
+    check_cpts([v for v in variables if v.name not in by_logistic], cpts, states, decision=decision)
+    nodes = {**states, **{v.name: () for v in continuous}}
+    check_acyclic(nodes, cpts, hybrid_edges(continuous, logistic))
+
+
+def _no_continuous(where: str, parents: Sequence[str], continuous: set[str], fix: str) -> None:
+    for parent in parents:
+        if parent in continuous:
+            raise InvalidProblem(
+                where, f"{parent!r} is continuous and cannot index a table; use {fix} instead"
+            )
+
+
+def _check_decision(problem: DecisionProblem) -> dict[str, tuple[str, ...]]:
+    decision = problem.decision
+    check_name("decision.name", decision.name)
+    if not decision.options:
+        raise InvalidProblem("decision.options", "expected at least one option, found none")
+    for option in decision.options:
+        check_name("decision.options", option)
+    unique_names("decision.options", decision.options)
+    return {decision.name: decision.options}
+
+
+def check_variables(variables: Sequence[Variable], states: dict[str, tuple[str, ...]]) -> None:
+    """Add each variable's states to ``states``, checking names are unique and non-empty."""
+    for variable in variables:
+        check_name("variables", variable.name)
+        where = f"variables.{variable.name}"
+        if variable.name in states:
+            raise InvalidProblem(
+                where,
+                f"duplicate name {variable.name!r}; variables and the decision need unique names",
+            )
+        if not variable.states:
+            raise InvalidProblem(f"{where}.states", "expected at least one state, found none")
+        for state in variable.states:
+            check_name(f"{where}.states", state)
+        unique_names(f"{where}.states", variable.states)
+        states[variable.name] = variable.states
+
+
+def _shape(parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> tuple[int, ...]:
+    return tuple(len(states[p]) for p in parents)
+
+
+def check_table(
+    where: str, table: Sequence[float], shape: tuple[int, ...], *, probabilities: bool
+) -> None:
+    expected = math.prod(shape)
+    if len(table) != expected:
+        dims = " x ".join(map(str, shape)) or "1"
+        raise InvalidProblem(
+            f"{where}.table", f"expected {expected} entries ({dims}), found {len(table)}"
+        )
+    for i, x in enumerate(table):
+        value = check_finite(f"{where}.table[{i}]", x)
+        if probabilities and not 0.0 <= value <= 1.0:
+            raise InvalidProblem(
+                f"{where}.table[{i}]", f"expected a probability in [0, 1], found {x}"
+            )
+
+
+def check_cpts(
+    variable_list: Sequence[Variable],
+    cpts: Sequence[CPT],
+    states: dict[str, tuple[str, ...]],
+    decision: str | None,
+) -> None:
+    variables = {v.name for v in variable_list}
+    seen: set[str] = set()
+    for cpt in cpts:
+        if cpt.child == decision:
+            raise InvalidProblem(
+                f"cpts.{cpt.child}",
+                "the decision has no CPT: choosing an option is an intervention",
+            )
+        if cpt.child not in variables:
+            raise InvalidProblem(f"cpts.{cpt.child}", f"CPT for unknown variable {cpt.child!r}")
+        if cpt.child in seen:
+            raise InvalidProblem(
+                f"variables.{cpt.child}.cpt", "more than one CPT for this variable"
+            )
+        seen.add(cpt.child)
+        where = f"variables.{cpt.child}.cpt"
+        check_parents(where, cpt.parents, states)
+        if cpt.child in cpt.parents:
+            raise InvalidProblem(f"{where}.parents", f"{cpt.child!r} cannot be its own parent")
+        parent_shape = _shape(cpt.parents, states)
+        n_child = len(states[cpt.child])
+        check_table(where, cpt.table, (*parent_shape, n_child), probabilities=True)
+        parent_rows = itertools.product(*(states[p] for p in cpt.parents))
+        for row, parent_states in enumerate(parent_rows):
+            total = math.fsum(cpt.table[row * n_child : (row + 1) * n_child])
+            if abs(total - 1.0) > ROW_TOLERANCE:
+                given = ", ".join(
+                    f"{p}={s}" for p, s in zip(cpt.parents, parent_states, strict=True)
+                )
+                raise InvalidProblem(
+                    where,
+                    f"row ({given or 'no parents'}) sums to {total:.6g}, expected 1",
+                )
+    missing = sorted(variables - seen)
+    if missing:
+        raise InvalidProblem(f"variables.{missing[0]}.cpt", "no CPT given for this variable")
+
+
+def check_acyclic(
+    states: dict[str, tuple[str, ...]],
+    cpts: Sequence[CPT],
+    extra_edges: Iterable[tuple[str, str]] = (),
+) -> None:
+    """Depth-first search; a back edge is reported as the cycle it closes."""
+    children: dict[str, list[str]] = {name: [] for name in states}
+    for cpt in cpts:
+        for parent in cpt.parents:
+            children[parent].append(cpt.child)
+    for parent, child in extra_edges:
+        children[parent].append(child)
+    colour: dict[str, int] = dict.fromkeys(children, 0)
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        colour[node] = 1
+        path.append(node)
+        for child in children[node]:
+            if colour[child] == 1:
+                cycle = [*path[path.index(child) :], child]
+                raise InvalidProblem(
+                    "variables", f"the graph has a cycle {' -> '.join(cycle)}; CPTs must form a DAG"
+                )
+            if colour[child] == 0:
+                visit(child)
+        path.pop()
+        colour[node] = 2
+
+    for node in children:
+        if colour[node] == 0:
+            visit(node)
+
+
+def _check_uncertainty(problem: DecisionProblem, states: dict[str, tuple[str, ...]]) -> None:
+    seen: set[str] = set()
+    cpts = {c.child: c for c in problem.cpts}
+    values = {v.name: v for v in problem.values}
+    for item in problem.uncertainty:
+        if isinstance(item, CPTUncertainty):
+            where = f"variables.{item.child}.cpt_concentration"
+            if item.child not in cpts:
+                raise InvalidProblem(where, f"unknown variable {item.child!r}")
+            rows = math.prod(_shape(cpts[item.child].parents, states))
+            key = f"cpt:{item.child}"
+            if len(item.concentration) != rows:
+                raise InvalidProblem(
+                    where,
+                    f"expected {rows} concentrations (one per row), found "
+                    f"{len(item.concentration)}",
+                )
+            for r, kappa in enumerate(item.concentration):
+                if check_finite(f"{where}[{r}]", kappa) <= 0:
+                    raise InvalidProblem(f"{where}[{r}]", f"expected a number > 0, found {kappa}")
+        else:
+            where = f"values.{item.value}.uncertainty"
+            if item.value not in values:
+                raise InvalidProblem(where, f"unknown value {item.value!r}")
+            if item.distribution not in UTILITY_DISTRIBUTIONS:
+                raise InvalidProblem(
+                    f"{where}.distribution",
+                    f"expected one of {list(UTILITY_DISTRIBUTIONS)}, found {item.distribution!r}",
+                )
+            size = len(values[item.value].table)
+            key = f"value:{item.value}"
+            if len(item.scale) != size:
+                raise InvalidProblem(
+                    f"{where}.scale", f"expected {size} entries, found {len(item.scale)}"
+                )
+            for i, scale in enumerate(item.scale):
+                if check_finite(f"{where}.scale[{i}]", scale) < 0:
+                    raise InvalidProblem(
+                        f"{where}.scale[{i}]", f"expected a number >= 0, found {scale}"
+                    )
+        if key in seen:
+            raise InvalidProblem(where, "given more than once")
+        seen.add(key)

@@ -1,0 +1,83 @@
+"""Checking and parsing evidence assignments against a problem."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from engine.errors import EvidenceError
+from engine.ir.problem import DecisionProblem
+
+
+def check_evidence(
+    problem: DecisionProblem, evidence: Mapping[str, Any], *, allow_decision: bool = False
+) -> dict[str, Any]:
+    """Return ``evidence`` as a plain dict, or raise naming the unknown variable or state.
+
+    A continuous variable's observation is a number (or a string that parses as one, as on
+    the command line) inside the support of its distribution; it is returned as a float.
+    """
+    checked: dict[str, Any] = {}
+    continuous = {v.name: v.distribution for v in problem.continuous}
+    for variable, state in evidence.items():
+        if variable in continuous:
+            checked[variable] = continuous_value(variable, continuous[variable], state)
+            continue
+        if variable == problem.decision.name and not allow_decision:
+            raise EvidenceError(
+                f"evidence names the decision {variable!r}; choose options with do(), "
+                "not by observing them"
+            )
+        try:
+            states = problem.states(variable)
+        except KeyError:
+            known = ", ".join([v.name for v in problem.variables] + list(continuous))
+            raise EvidenceError(
+                f"evidence names unknown variable {variable!r}; expected one of: {known}"
+            ) from None
+        if state not in states:
+            raise EvidenceError(
+                f"evidence {variable}={state}: unknown state {state!r}; "
+                f"expected one of: {', '.join(states)}"
+            )
+        checked[variable] = state
+    return checked
+
+
+#: open support interval of each continuous family
+SUPPORT: dict[str, tuple[float, float]] = {
+    "normal": (-math.inf, math.inf),
+    "lognormal": (0.0, math.inf),
+    "beta": (0.0, 1.0),
+}
+
+
+def continuous_value(variable: str, family: str, value: object) -> float:
+    """A continuous observation as a float inside the family's open support, or EvidenceError."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise EvidenceError(
+            f"evidence {variable}={value}: {variable!r} is continuous; expected a number"
+        ) from None
+    low, high = SUPPORT[family]
+    if not (low < x < high and math.isfinite(x)):
+        raise EvidenceError(
+            f"evidence {variable}={value}: outside the support ({low}, {high}) of its "
+            f"{family} distribution"
+        )
+    return x
+
+
+def parse_evidence(assignments: Iterable[str]) -> dict[str, str]:
+    """Parse ``["VAR=STATE", ...]`` (as given on the command line)."""
+    parsed: dict[str, str] = {}
+    for item in assignments:
+        variable, sep, state = item.partition("=")
+        if not sep or not variable.strip() or not state.strip():
+            raise EvidenceError(f"evidence {item!r}: expected VAR=STATE")
+        if variable.strip() in parsed:
+            raise EvidenceError(f"evidence {item!r}: {variable.strip()!r} is given twice")
+        parsed[variable.strip()] = state.strip()
+    return parsed

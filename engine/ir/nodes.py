@@ -1,0 +1,249 @@
+"""The intermediate representation (IR) of a decision problem.
+
+Everything downstream (backends, decision rules, verification) reads only these frozen
+dataclasses. Invariants are checked once, in :func:`engine.ir.checks.check_problem`, when a
+:class:`DecisionProblem` is constructed; every violation raises
+:class:`~engine.errors.InvalidProblem` naming the field.
+
+Tables are stored flat, in row-major order over ``parents`` (in the order listed) and, for a
+CPT, the child last: entry ``[i_1, ..., i_k, j]`` is P(child = j | parent_1 = i_1, ...).
+The decision may be a parent of CPTs and utility tables; its "states" are its options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from engine.ir.continuous import LinearTerm
+
+Modality = Literal["obligation", "prohibition", "permission"]
+TheoryKind = Literal["cardinal", "ordinal", "deontic"]
+NormHandling = Literal["ignore", "penalty", "constraint"]
+Formalism = Literal["deontological", "consequentialist", "virtue", "mixed"]
+Abstraction = Literal["ordering", "conditional", "rule"]
+UtilityDistribution = Literal["normal", "interval"]
+
+MODALITIES: tuple[str, ...] = ("obligation", "prohibition", "permission")
+THEORY_KINDS: tuple[str, ...] = ("cardinal", "ordinal", "deontic")
+NORM_HANDLINGS: tuple[str, ...] = ("ignore", "penalty", "constraint")
+FORMALISMS: tuple[str, ...] = ("deontological", "consequentialist", "virtue", "mixed")
+ABSTRACTIONS: tuple[str, ...] = ("ordering", "conditional", "rule")
+UTILITY_DISTRIBUTIONS: tuple[str, ...] = ("normal", "interval")
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """A chance variable with finitely many named states."""
+
+    name: str
+    states: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionNode:
+    """The (single) decision; choosing an option is the intervention do(decision = option)."""
+
+    name: str
+    options: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CPT:
+    """P(child | parents), flat row-major over ``parents`` then ``child``."""
+
+    child: str
+    parents: tuple[str, ...]
+    table: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ValueDimension:
+    """A value outcomes are scored on, with utility table U_v(parents).
+
+    ``parents`` may include the decision, so U_v(option, x) is expressible.
+    ``frameworks`` tags the value with the taxonomies that name it (e.g. "moral_foundations").
+    ``linear`` adds terms linear in continuous variables: U_v(c, y) = table[c] + sum_t b_t[c] y_t.
+    """
+
+    name: str
+    parents: tuple[str, ...]
+    table: tuple[float, ...]
+    description: str = ""
+    frameworks: tuple[str, ...] = ()
+    linear: tuple[LinearTerm, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """``variable`` takes one of ``states`` (a discrete variable), or lies strictly between
+    ``above`` and ``below`` (a continuous variable; ``None`` leaves that side unbounded).
+    A condition is a conjunction of clauses."""
+
+    variable: str
+    states: tuple[str, ...] = ()
+    above: float | None = None
+    below: float | None = None
+
+    @property
+    def is_interval(self) -> bool:
+        return self.above is not None or self.below is not None
+
+    def describe(self) -> str:
+        """``x in ['a', 'b']`` or ``10 < y < 30``."""
+        if not self.is_interval:
+            return f"{self.variable} in {list(self.states)}"
+        low = "" if self.above is None else f"{self.above:g} < "
+        high = "" if self.below is None else f" < {self.below:g}"
+        return f"{low}{self.variable}{high}"
+
+
+def clause_data(clause: Clause) -> dict[str, Any]:
+    """A clause as JSON data (interval bounds only when set, so discrete content is unchanged)."""
+    data: dict[str, Any] = {"variable": clause.variable, "states": list(clause.states)}
+    if clause.above is not None:
+        data["above"] = float(clause.above)
+    if clause.below is not None:
+        data["below"] = float(clause.below)
+    return data
+
+
+def clause_from(data: dict[str, Any]) -> Clause:
+    above, below = data.get("above"), data.get("below")
+    return Clause(
+        data["variable"],
+        tuple(data.get("states", ())),
+        None if above is None else float(above),
+        None if below is None else float(below),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Norm:
+    """A deontic prescript about one option.
+
+    Violation semantics (choosing option ``a`` under evidence ``e``), with C the condition:
+
+    - prohibition of ``o``: violated iff a = o and C holds;
+    - obligation to ``o``: violated iff a != o and C holds;
+    - permission of ``o``: never violated; where C holds it defeats every *defeasible*
+      prohibition of ``o`` with a strictly lower ``priority``.
+
+    A norm is *hard* for a theory whose ``norm_handling`` is ``constraint``: an option whose
+    probability of violating it exceeds ``threshold`` is impermissible.
+    """
+
+    name: str
+    modality: Modality
+    option: str
+    condition: tuple[Clause, ...] = ()
+    weight: float = 1.0
+    priority: int = 0
+    defeasible: bool = False
+    threshold: float = 0.0
+    source: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Theory:
+    """A normative theory with the agent's credence in it.
+
+    Choiceworthiness (shared/DESIGN.md step 4)::
+
+        CW_T(a) = sum_v w_{T,v} EV_v(a)
+                  - [handling = penalty] sum_{n in N_T} weight_n P(viol_n | do(a), e)
+
+    ``norms`` is N_T, the norms the theory endorses; ``None`` means every norm of the problem.
+    """
+
+    name: str
+    kind: TheoryKind
+    credence: float
+    value_weights: tuple[tuple[str, float], ...] = ()
+    norm_handling: NormHandling = "ignore"
+    norms: tuple[str, ...] | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyCase:
+    """One condition of a conditional policy: where ``when`` holds, ``principles`` apply
+    (most important first)."""
+
+    when: tuple[Clause, ...]
+    principles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A stated in-context ethical policy.
+
+    ``principles`` orders the norms, values and theories the policy appeals to, most important
+    first; ``credences`` replaces the theories' credences while the policy is active (theories it
+    omits get credence 0; an empty ``credences`` keeps the problem's). ``rule`` /
+    ``normalisation`` optionally fix how theories aggregate.
+
+    ``abstraction`` says how much the policy specifies (engine.decision.policy compiles each):
+
+    - ``rule``: a fully specified rule (credences, rule, normalisation); ``principles`` only
+      explain the choice. The default, and the meaning of policies written before it existed.
+    - ``ordering``: a bare lexical ordering of ``principles`` (values, norms, theories).
+    - ``conditional``: ``cases``; the first case whose condition holds with probability at
+      least ``confidence`` given the evidence supplies the ordering.
+
+    ``tolerance`` is the relative tolerance within which a principle counts options as equal.
+    """
+
+    name: str
+    formalism: Formalism
+    credences: tuple[tuple[str, float], ...]
+    principles: tuple[str, ...] = ()
+    rule: str | None = None
+    normalisation: str | None = None
+    description: str = ""
+    abstraction: Abstraction = "rule"
+    cases: tuple[PolicyCase, ...] = ()
+    tolerance: float = 1e-9
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class CPTUncertainty:
+    """Second-order uncertainty about the rows of ``child``'s CPT.
+
+    Row r (parent configuration r, row-major as in :class:`CPT`) is Dirichlet(kappa_r p_r),
+    p_r the row in the CPT (its mean) and kappa_r = ``concentration[r]`` > 0 its total
+    concentration; a binary child's row is then Beta(kappa p, kappa (1 - p)). Zero entries
+    stay zero.
+    """
+
+    child: str
+    concentration: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UtilityUncertainty:
+    """Second-order uncertainty about the entries of ``value``'s utility table.
+
+    Entry i is Normal(U_i, scale_i^2) (``normal``) or Uniform(U_i - scale_i, U_i + scale_i)
+    (``interval``); ``scale`` is flat like the table.
+    """
+
+    value: str
+    distribution: UtilityDistribution
+    scale: tuple[float, ...]
+
+
+ParameterUncertainty = CPTUncertainty | UtilityUncertainty
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a problem came from; not part of its content hash."""
+
+    source: str = ""
+    format: str = ""
+    ontology_version: str = ""

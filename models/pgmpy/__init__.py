@@ -1,0 +1,1 @@
+"""pgmpy as the exact reference backend (VariableElimination) and the IR <-> pgmpy converters."""

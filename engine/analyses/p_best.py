@@ -34,9 +34,10 @@ from engine.decision.settings import Settings
 from engine.errors import EvidenceError, InferenceError
 from engine.ir import CPT, CPTUncertainty, DecisionProblem, ValueDimension
 from engine.ir.graph import ancestral_set
+from engine.rules.base import centre, inverse_scale
 from engine.semantics.assessment import Assessment
 from engine.semantics.cvar import cvar_batched, parse_risk
-from engine.semantics.events import event_indicator, theory_matrices, violation_clauses
+from engine.semantics.events import binds, event_indicator, theory_matrices, violation_clauses
 from engine.semantics.risk import broadcast_to_grid, risk_targets
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ def evaluate_draws(
             joint(variables) * event[None, None], axis=tuple(range(2, 2 + len(variables)))
         )
         for i, option in enumerate(options):
-            if (option == norm.option) == (norm.modality == "prohibition"):
+            if binds(norm, option):
                 violation[:, i, j] = probability[:, i]
     weights, penalties = theory_matrices(problem, problem.theories)
     cw = expected @ weights.T - violation @ penalties.T
@@ -255,7 +256,7 @@ def cvar_draws(
             u = u + weights[None, :, j].reshape(1, -1, *([1] * len(shape))) * grid[:, None]
         for j in penalised:
             norm = problem.norms[j]
-            if (option == norm.option) != (norm.modality == "prohibition"):
+            if not binds(norm, option):
                 continue
             groups = violation_clauses(problem, norm)
             variables = tuple(dict.fromkeys(c.variable for g in groups for c in g))
@@ -348,30 +349,10 @@ def _best_mec(
     cw: np.ndarray, permitted: np.ndarray, settings: Settings, options: tuple[str, ...]
 ) -> np.ndarray:
     """MEC over the permitted options of every draw at once, ties by name (as ``ranking``)."""
-    mask = permitted[:, :, None]
-    count = permitted.sum(axis=1)[:, None]  # (S, 1)
-    big = np.where(mask, cw, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if settings.normalisation == "none":
-            centre = np.zeros(cw.shape[::2])
-            scale = np.ones(cw.shape[::2])
-        elif settings.normalisation == "range":
-            hi, lo = (
-                np.nanmax(np.where(mask, cw, -np.inf), axis=1),
-                np.nanmin(np.where(mask, cw, np.inf), axis=1),
-            )
-            centre, scale = lo, hi - lo
-        else:
-            centre = np.nansum(big, axis=1) / np.maximum(count, 1)
-            deviation = np.where(mask, cw - centre[:, None], 0.0)
-            scale = np.sqrt(np.sum(deviation**2, axis=1) / np.maximum(count, 1))
-        spread = np.max(np.where(mask, np.abs(cw), 0.0), axis=1)
-        degenerate = scale <= 1e-9 * np.maximum(1.0, spread)
-        inverse = np.where(degenerate, 0.0, 1.0 / np.where(degenerate, 1.0, scale))
-    if settings.normalisation == "none":
-        inverse = np.ones_like(inverse)
-    weights = settings.credences[None] * inverse  # (S, T)
-    scores = np.einsum("sat,st->sa", cw - centre[:, None], weights)
+    shift = centre(cw, settings.normalisation, permitted)  # (S, T); inf where none permitted
+    weights = settings.credences[None] * inverse_scale(cw, settings.normalisation, permitted)
+    with np.errstate(invalid="ignore"):  # draws with no permitted option: masked out below
+        scores = np.einsum("sat,st->sa", cw - shift[:, None], weights)
     scores = np.where(permitted, scores, -np.inf)
     top = scores.max(axis=1, keepdims=True)
     finite = np.where(permitted, np.abs(scores), 0.0).max(axis=1, keepdims=True)

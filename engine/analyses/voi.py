@@ -80,9 +80,7 @@ def value_of_information(
             if p <= 0.0:
                 decisions[state] = base.option
                 continue
-            after = decide(
-                problem, {**evidence, name: state}, backend=engine, **settings
-            )
+            after = decide(problem, {**evidence, name: state}, backend=engine, **settings)
             decisions[state] = after.option
             if after.option != base.option:
                 p_change += float(p)

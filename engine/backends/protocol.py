@@ -82,7 +82,12 @@ class InferenceBackend(Protocol):
 
 @runtime_checkable
 class SamplingBackend(InferenceBackend, Protocol):
-    """A backend that also draws likelihood-weighted particles (capability ``sampling``)."""
+    """A backend that also draws likelihood-weighted particles (capability ``sampling``).
+
+    Its class takes the keyword options ``seed`` and ``num_samples`` (particles per evidence
+    row): the sampling settings a decision passes on
+    (:func:`engine.decision.settings.sampling_options`).
+    """
 
     def particles(
         self,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from engine.backends.protocol import BackendSpec, InferenceBackend
@@ -28,6 +27,8 @@ _registered: dict[str, BackendSpec] = {}
 
 @functools.cache
 def _entry_point_specs() -> tuple[BackendSpec, ...]:
+    from importlib import metadata  # read once, when a backend is first asked for
+
     specs = []
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         spec = entry.load()

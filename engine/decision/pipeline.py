@@ -188,4 +188,3 @@ def decide_in_context(
         sampling=sampling,
     )
     return decision, DecisionContext(problem, evidence, settings, engine)
-

@@ -152,7 +152,3 @@ def policy_verdict(
             compiled, names, f"policy is silent: {what} {', '.join(repr(n) for n in names)}"
         )
     return PolicyVerdict(compiled, names, None)
-
-
-
-

@@ -6,8 +6,11 @@ problem hash, settings, evidence, backend, seeds and library versions.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from engine.backends.protocol import InferenceBackend
 from engine.decision.settings import Settings
@@ -42,16 +45,25 @@ def provenance(
     }
 
 
-@functools.cache
 def library_versions() -> tuple[tuple[str, str | None], ...]:
-    """Installed versions of phronesis and the libraries a result may depend on (read once:
-    ``importlib.metadata`` parses package metadata on every call)."""
-    from importlib import metadata
+    """Versions of phronesis and numpy, and of the inference libraries this process has loaded
+    (``None`` for one it has not: the result cannot depend on it)."""
+    loaded = (sys.modules.get(name) for name in ("pgmpy", "torch", "jax"))
+    return (
+        ("phronesis", _phronesis_version()),
+        ("numpy", np.__version__),
+        *(
+            (name, getattr(m, "__version__", None) if m else None)
+            for name, m in zip(("pgmpy", "torch", "jax"), loaded, strict=True)
+        ),
+    )
 
-    def version(package: str) -> str | None:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return None
 
-    return tuple((p, version(p)) for p in ("phronesis", "numpy", "pgmpy", "torch", "jax"))
+@functools.cache
+def _phronesis_version() -> str | None:
+    from importlib import metadata  # parses package metadata: read once
+
+    try:
+        return metadata.version("phronesis")
+    except metadata.PackageNotFoundError:
+        return None

@@ -9,11 +9,9 @@ and ``network`` the containers, ``checks`` their invariants (run once, at constr
 from engine.ir.continuous import ContinuousVariable as ContinuousVariable
 from engine.ir.continuous import LinearTerm as LinearTerm
 from engine.ir.continuous import LogisticCPT as LogisticCPT
-from engine.ir.encode import content_dict as content_dict
-from engine.ir.encode import cpts_data as cpts_data
-from engine.ir.encode import network_dict as network_dict
+from engine.ir.decode import decode as decode
+from engine.ir.encode import encode as encode
 from engine.ir.encode import provenance_dict as provenance_dict
-from engine.ir.encode import variables_data as variables_data
 from engine.ir.hashing import ContentHashed as ContentHashed
 from engine.ir.hashing import content_digest as content_digest
 from engine.ir.network import BayesianNetwork as BayesianNetwork
@@ -36,6 +34,4 @@ from engine.ir.nodes import Theory as Theory
 from engine.ir.nodes import UtilityUncertainty as UtilityUncertainty
 from engine.ir.nodes import ValueDimension as ValueDimension
 from engine.ir.nodes import Variable as Variable
-from engine.ir.nodes import clause_data as clause_data
-from engine.ir.nodes import clause_from as clause_from
 from engine.ir.problem import DecisionProblem as DecisionProblem

@@ -17,9 +17,7 @@ from collections.abc import Callable
 from typing import Any, Literal, Protocol, TypeVar
 
 from engine.errors import InvalidProblem
-from engine.ir.continuous import ContinuousVariable, LinearTerm, LogisticCPT
 from engine.ir.encode import KIND, KINDS, schema
-from engine.ir.nodes import CPT, Provenance, Variable
 
 T = TypeVar("T", bound="HashedContainer")
 N = TypeVar("N")
@@ -134,29 +132,3 @@ def check_hash(data: dict[str, Any], actual: str) -> None:
 # -- the names the containers and influence diagrams import ---------------------------------
 
 #: Constructor arguments of a DecisionProblem / BayesianNetwork (the class is passed in).
-problem_fields = network_fields = constructor_args
-
-
-def provenance_from(data: dict[str, Any]) -> Provenance:
-    """The ``provenance`` block of serialised data (its content hash is checked separately)."""
-    return decode(Provenance, data.get("provenance", {}))
-
-
-def variables_from(data: dict[str, Any]) -> tuple[Variable, ...]:
-    return tuple(decode(Variable, v) for v in data["variables"])
-
-
-def cpts_from(data: dict[str, Any]) -> tuple[CPT, ...]:
-    return tuple(decode(CPT, c) for c in data["cpts"])
-
-
-def continuous_from(data: dict[str, Any]) -> tuple[ContinuousVariable, ...]:
-    return tuple(decode(ContinuousVariable, v) for v in data.get("continuous", ()))
-
-
-def logistic_from(data: dict[str, Any]) -> tuple[LogisticCPT, ...]:
-    return tuple(decode(LogisticCPT, c) for c in data.get("logistic", ()))
-
-
-def linear_from(data: dict[str, Any]) -> tuple[LinearTerm, ...]:
-    return tuple(decode(LinearTerm, t) for t in data.get("linear", ()))

@@ -18,10 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
-    from engine.ir.continuous import ContinuousVariable, LinearTerm, LogisticCPT
-    from engine.ir.network import BayesianNetwork
-    from engine.ir.nodes import CPT, Provenance, Variable
-    from engine.ir.problem import DecisionProblem
+    from engine.ir.nodes import Provenance
 
 #: class -> fields written only when they differ from their default. Each was added after the
 #: foundation; leaving it out at its default keeps the content (and hash) of a problem that does
@@ -144,35 +141,5 @@ def _same(value: Any) -> Any:
 # -- the names the containers and engine.ir export ------------------------------------------
 
 
-def content_dict(problem: DecisionProblem) -> dict[str, Any]:
-    """Everything that defines the problem's meaning, as plain JSON data (no provenance)."""
-    return encode(problem)
-
-
-def network_dict(network: BayesianNetwork) -> dict[str, Any]:
-    """The content of a network as plain JSON data (no provenance)."""
-    return encode(network)
-
-
 def provenance_dict(provenance: Provenance) -> dict[str, Any]:
     return encode(provenance)
-
-
-def variables_data(variables: tuple[Variable, ...]) -> list[dict[str, Any]]:
-    return [encode(v) for v in variables]
-
-
-def cpts_data(cpts: tuple[CPT, ...]) -> list[dict[str, Any]]:
-    return [encode(c) for c in cpts]
-
-
-def linear_dict(term: LinearTerm) -> dict[str, Any]:
-    return encode(term)
-
-
-def hybrid_dict(
-    continuous: tuple[ContinuousVariable, ...], logistic: tuple[LogisticCPT, ...]
-) -> dict[str, Any]:
-    """The hybrid part of a problem's or network's content; empty if it is discrete."""
-    parts = {"continuous": continuous, "logistic": logistic}
-    return {key: [encode(x) for x in items] for key, items in parts.items() if items}

@@ -10,8 +10,8 @@ import numpy as np
 
 from engine.ir.checks import check_network
 from engine.ir.continuous import ContinuousVariable, LogisticCPT
-from engine.ir.decode import decoded, network_fields
-from engine.ir.encode import network_dict
+from engine.ir.decode import constructor_args, decoded
+from engine.ir.encode import encode
 from engine.ir.hashing import ContentHashed, content_digest
 from engine.ir.nodes import CPT, Provenance, Variable
 
@@ -65,12 +65,12 @@ class BayesianNetwork(ContentHashed):
 
     def content(self) -> dict[str, Any]:
         """Everything that defines this object's meaning, as JSON data (no provenance)."""
-        return network_dict(self)
+        return encode(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BayesianNetwork:
         """Rebuild a network from :meth:`to_dict` data; a stored content hash must match."""
-        return decoded(cls, network_fields, data, "BayesianNetwork")
+        return decoded(cls, constructor_args, data, "BayesianNetwork")
 
     @classmethod
     def from_json(cls, text: str) -> BayesianNetwork:

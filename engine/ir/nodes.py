@@ -13,7 +13,7 @@ The decision may be a parent of CPTs and utility tables; its "states" are its op
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from engine.ir.continuous import LinearTerm
 
@@ -98,26 +98,6 @@ class Clause:
         low = "" if self.above is None else f"{self.above:g} < "
         high = "" if self.below is None else f" < {self.below:g}"
         return f"{low}{self.variable}{high}"
-
-
-def clause_data(clause: Clause) -> dict[str, Any]:
-    """A clause as JSON data (interval bounds only when set, so discrete content is unchanged)."""
-    data: dict[str, Any] = {"variable": clause.variable, "states": list(clause.states)}
-    if clause.above is not None:
-        data["above"] = float(clause.above)
-    if clause.below is not None:
-        data["below"] = float(clause.below)
-    return data
-
-
-def clause_from(data: dict[str, Any]) -> Clause:
-    above, below = data.get("above"), data.get("below")
-    return Clause(
-        data["variable"],
-        tuple(data.get("states", ())),
-        None if above is None else float(above),
-        None if below is None else float(below),
-    )
 
 
 @dataclass(frozen=True, slots=True)

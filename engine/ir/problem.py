@@ -11,8 +11,8 @@ import numpy as np
 from engine.errors import PolicyError
 from engine.ir.checks import check_problem
 from engine.ir.continuous import ContinuousVariable, LogisticCPT
-from engine.ir.decode import decoded, problem_fields
-from engine.ir.encode import content_dict
+from engine.ir.decode import constructor_args, decoded
+from engine.ir.encode import encode
 from engine.ir.hashing import ContentHashed, content_digest
 from engine.ir.hybrid_checks import hybrid_edges
 from engine.ir.network import BayesianNetwork
@@ -153,12 +153,12 @@ class DecisionProblem(ContentHashed):
     # -- serialisation ---------------------------------------------------------------------
     def content(self) -> dict[str, Any]:
         """Everything that defines this object's meaning, as JSON data (no provenance)."""
-        return content_dict(self)
+        return encode(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DecisionProblem:
         """Rebuild a problem from :meth:`to_dict` data; a stored content hash must match."""
-        return decoded(cls, problem_fields, data, "DecisionProblem")
+        return decoded(cls, constructor_args, data, "DecisionProblem")
 
     @classmethod
     def from_json(cls, text: str) -> DecisionProblem:

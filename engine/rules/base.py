@@ -65,8 +65,12 @@ class RuleOptions:
 DEFAULT_OPTIONS = RuleOptions()
 
 
-def normalisers(cw: np.ndarray, normalisation: str) -> np.ndarray:
+def normalisers(cw: np.ndarray, normalisation: str, mask: np.ndarray | None = None) -> np.ndarray:
     """Per-theory scale s_T; normalised CW'_T(a) = (CW_T(a) - centre_T) / s_T.
+
+    ``cw`` is (..., options, theories): leading axes are batches (rows, parameter draws), each
+    normalised on its own; ``mask`` (..., options) restricts the statistics to the options it
+    marks (the permissible ones). The result is (..., theories).
 
     - ``none``: s_T = 1.
     - ``range``: s_T = max_a CW_T - min_a CW_T (range normalisation; Lockhart 2000,
@@ -77,37 +81,54 @@ def normalisers(cw: np.ndarray, normalisation: str) -> np.ndarray:
 
     A theory indifferent among the options (s_T = 0) gets weight 0: it cannot discriminate.
     """
+    if normalisation not in NORMALISATIONS:
+        raise PolicyError(
+            f"unknown normalisation {normalisation!r}; expected one of {', '.join(NORMALISATIONS)}"
+        )
     if normalisation == "none":
-        return np.ones(cw.shape[1])
+        return np.ones(cw.shape[:-2] + cw.shape[-1:])
+    marked = _marked(cw, mask)
     if normalisation == "range":
-        return cw.max(axis=0) - cw.min(axis=0)
-    if normalisation == "variance":
-        return cw.std(axis=0)
-    raise PolicyError(
-        f"unknown normalisation {normalisation!r}; expected one of {', '.join(NORMALISATIONS)}"
-    )
+        high = np.max(np.where(marked, cw, -np.inf), axis=-2, initial=-np.inf)
+        return high - centre(cw, normalisation, mask)
+    deviation = np.where(marked, cw - centre(cw, normalisation, mask)[..., None, :], 0.0)
+    return np.sqrt(np.sum(deviation**2, axis=-2) / np.maximum(marked.sum(axis=-2), 1))
 
 
-def inverse_scale(cw: np.ndarray, normalisation: str) -> np.ndarray:
-    """1 / s_T, with 0 for a theory that cannot discriminate among the options."""
-    scale = normalisers(cw, normalisation)
-    spread = np.abs(cw).max(axis=0) if cw.size else np.zeros(cw.shape[1])
+def inverse_scale(cw: np.ndarray, normalisation: str, mask: np.ndarray | None = None) -> np.ndarray:
+    """1 / s_T, with 0 for a theory that cannot discriminate among the options (its scale is
+    within ``TIE_TOLERANCE`` of 0, relative to its largest |CW|); 1 for ``none``, whose scale
+    is not a spread."""
+    scale = normalisers(cw, normalisation, mask)
+    if normalisation == "none":
+        return scale
+    spread = np.max(np.where(_marked(cw, mask), np.abs(cw), 0.0), axis=-2, initial=0.0)
     degenerate = scale <= TIE_TOLERANCE * np.maximum(1.0, spread)
     return np.where(degenerate, 0.0, 1.0 / np.where(degenerate, 1.0, scale))
 
 
-def centre(cw: np.ndarray, normalisation: str) -> np.ndarray:
-    """centre_T: 0 for ``none``, the minimum for ``range``, the mean for ``variance``."""
+def centre(cw: np.ndarray, normalisation: str, mask: np.ndarray | None = None) -> np.ndarray:
+    """centre_T, (..., theories): 0 for ``none``, the minimum for ``range``, the mean for
+    ``variance``, over the options ``mask`` marks (all by default)."""
     if normalisation == "none":
-        return np.zeros(cw.shape[1])
+        return np.zeros(cw.shape[:-2] + cw.shape[-1:])
+    marked = _marked(cw, mask)
     if normalisation == "range":
-        return cw.min(axis=0)
-    return cw.mean(axis=0)
+        return np.min(np.where(marked, cw, np.inf), axis=-2, initial=np.inf)
+    return np.sum(np.where(marked, cw, 0.0), axis=-2) / np.maximum(marked.sum(axis=-2), 1)
 
 
-def normalise(cw: np.ndarray, normalisation: str) -> np.ndarray:
+def normalise(cw: np.ndarray, normalisation: str, mask: np.ndarray | None = None) -> np.ndarray:
     """CW'_T(a) = (CW_T(a) - centre_T) / s_T (0 for a theory indifferent among the options)."""
-    return (cw - centre(cw, normalisation)) * inverse_scale(cw, normalisation)
+    shift = centre(cw, normalisation, mask)[..., None, :]
+    return (cw - shift) * inverse_scale(cw, normalisation, mask)[..., None, :]
+
+
+def _marked(cw: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """The option mask broadcast to ``cw``'s shape (every option when ``mask`` is None)."""
+    if mask is None:
+        return np.ones(cw.shape, dtype=bool)
+    return np.broadcast_to(np.asarray(mask, dtype=bool)[..., None], cw.shape)
 
 
 def tolerance(values: np.ndarray, relative: float = TIE_TOLERANCE) -> float:

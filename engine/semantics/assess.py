@@ -18,7 +18,7 @@ import numpy as np
 from engine.backends.protocol import InferenceBackend
 from engine.ir import DecisionProblem
 from engine.semantics.assessment import Assessment
-from engine.semantics.events import event_indicator, theory_matrices, violation_clauses
+from engine.semantics.events import binds, event_indicator, theory_matrices, violation_clauses
 from engine.semantics.sampled import sampled_quantities
 
 if TYPE_CHECKING:
@@ -67,8 +67,7 @@ def assess(
             axis=tuple(range(1, len(variables) + 1)),
         )
         for i, option in enumerate(options):
-            chosen = option == norm.option
-            if chosen == (norm.modality == "prohibition"):
+            if binds(norm, option):
                 violation[i, j] = float(probability[i])
 
     cases: dict[tuple[str, int], float] = {}

@@ -28,6 +28,23 @@ def theory_matrices(
     return weights, penalties
 
 
+def binds(norm: Norm, option: str) -> bool:
+    """True when choosing ``option`` can violate ``norm`` (shared/DESIGN.md, "Decision
+    semantics" step 3): a prohibition of that option, or an obligation to another one. A
+    permission binds no option.
+
+    Examples
+    --------
+    >>> binds(Norm("n", "prohibition", "steal"), "steal")
+    True
+    >>> binds(Norm("o", "obligation", "help"), "help")
+    False
+    """
+    if norm.modality == "permission":
+        return False
+    return (option == norm.option) == (norm.modality == "prohibition")
+
+
 def theory_endorses(theory: Theory, norm: str) -> bool:
     return theory.norms is None or norm in theory.norms
 

@@ -22,7 +22,7 @@ from engine.backends.protocol import SamplingBackend
 from engine.backends.registry import require_discrete
 from engine.ir import Clause, DecisionProblem
 from engine.semantics.assessment import SamplingReport
-from engine.semantics.events import theory_matrices, violation_clauses
+from engine.semantics.events import binds, theory_matrices, violation_clauses
 
 if TYPE_CHECKING:
     pass
@@ -98,13 +98,7 @@ def _per_particle(
     violated = []
     for norm in problem.norms:
         event = _event(problem, violation_clauses(problem, norm), index, particles.values)
-        applies = np.array(
-            [
-                norm.modality != "permission"
-                and (option == norm.option) == (norm.modality == "prohibition")
-                for option in options
-            ]
-        )
+        applies = np.array([binds(norm, option) for option in options])
         violated.append(event * applies[:, None])
     return particles, utility, violated, index
 
@@ -116,11 +110,8 @@ def _sites(problem: DecisionProblem) -> tuple[str, ...]:
     for value in problem.values:
         names += [p for p in value.parents if p != decision]
         names += [t.variable for t in value.linear]
-    for norm in problem.norms:
-        names += [c.variable for c in norm.condition]
-        for other in problem.norms:  # defeaters' conditions
-            if other.modality == "permission" and other.option == norm.option:
-                names += [c.variable for c in other.condition]
+    for norm in problem.norms:  # its condition and its defeaters'
+        names += [c.variable for group in violation_clauses(problem, norm) for c in group]
     for policy in problem.policies:
         for case in policy.cases:
             names += [c.variable for c in case.when]

@@ -180,8 +180,6 @@ def _totally_ordered(parts: _Parts, states: dict) -> bool:
     return all(a in lineage[b] for a, b in zip(ordered, ordered[1:], strict=False))
 
 
-
-
 def _pyagrum(path: Path, source: str) -> _Parts:
     gum = import_pyagrum()
     if path.suffix.lower() != ".jgum":

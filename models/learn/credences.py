@@ -37,6 +37,7 @@ from engine.backends.registry import get_backend
 from engine.errors import EvidenceError
 from engine.ir import DecisionProblem
 from engine.ir.evidence import check_evidence
+from engine.rules.base import normalise as normalise_choiceworthiness
 from engine.semantics.assess import assess
 from models.torch_runtime import torch_threads
 
@@ -83,17 +84,12 @@ class CredencePosterior:
 
 
 def normalise(cw: np.ndarray, normalisation: str) -> np.ndarray:
-    """Normalise CW (..., options, theories) per theory over the options axis."""
-    if normalisation == "none":
-        return cw
-    if normalisation == "range":
-        spread = cw.max(axis=-2, keepdims=True) - cw.min(axis=-2, keepdims=True)
-        return cw / np.where(spread > 0, spread, 1.0)
-    if normalisation == "variance":
-        centred = cw - cw.mean(axis=-2, keepdims=True)
-        sd = cw.std(axis=-2, keepdims=True)
-        return centred / np.where(sd > 0, sd, 1.0)
-    raise ValueError(f"normalisation {normalisation!r}: expected one of {NORMALISATIONS}")
+    """Normalise CW (..., options, theories) per theory over the options axis: the decision
+    rules' normalisation (:func:`engine.rules.base.normalise`), which also centres; the softmax
+    over options is unchanged by the per-theory centre."""
+    if normalisation not in NORMALISATIONS:
+        raise ValueError(f"normalisation {normalisation!r}: expected one of {NORMALISATIONS}")
+    return normalise_choiceworthiness(cw, normalisation)
 
 
 def choiceworthiness_tensor(

@@ -97,7 +97,7 @@ def test_importing_the_package_and_its_cli_loads_no_heavy_library():
         "heavy = ('owlready2', 'rdflib', 'pyshacl', 'owlrl', 'matplotlib')\n"
         "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
     )
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )

@@ -20,6 +20,7 @@ from engine.decision.pipeline import decide
 from engine.errors import EvidenceError
 from engine.ir import CPT, DecisionNode, DecisionProblem, Theory, ValueDimension, Variable
 from engine.rules.bargaining import nash_bargaining
+from engine.rules.base import normalise
 from engine.rules.expected import (
     maximise_expected_choiceworthiness,
     my_favourite_option,
@@ -75,6 +76,27 @@ def test_mec_intertheoretic_comparison_decides():
     assert maximise_expected_choiceworthiness(cw, c, "variance").scores == pytest.approx(
         [-0.6, 0.6]
     )
+
+
+def test_mec_without_normalisation_keeps_theories_of_any_magnitude():
+    # normalisation none has no spread to be degenerate: a theory whose choiceworthiness
+    # reaches 1e9 keeps its weight (it was zeroed as "indifferent" before issue 9)
+    cw = np.array([[2e9, 0.0], [0.0, 1.0]])
+    c = np.array([0.5, 0.5])
+    assert maximise_expected_choiceworthiness(cw, c, "none").scores == pytest.approx([1e9, 0.5])
+
+
+def test_normalisation_of_a_batch_equals_each_row_normalised_alone():
+    rng = np.random.default_rng(0)
+    cw = rng.normal(size=(5, 4, 3))
+    mask = rng.random((5, 4)) < 0.7
+    mask[:, 0] = True
+    for normalisation in ("none", "range", "variance"):
+        batched = normalise(cw, normalisation, mask)
+        for s in range(5):
+            rows = np.flatnonzero(mask[s])
+            alone = normalise(cw[s, rows], normalisation)
+            assert batched[s, rows] == pytest.approx(alone, abs=1e-12)
 
 
 def test_mft_and_mfo_differ_when_the_favourite_theory_is_split_off():

@@ -7,6 +7,7 @@ its rule and criteria folded into the settings, and the verdict on the chosen op
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from engine.decision.aggregation import aggregate_options, criteria_matrix
 from engine.decision.policy import CompiledPolicy, compile_policy, policy_verdict
 from engine.decision.settings import Settings
 from engine.ir import DecisionProblem
+from engine.rules.base import Aggregate
 from engine.rules.registry import DEFAULT_NORMALISATION, tied_with_best
 from engine.semantics.assessment import Assessment
 
@@ -42,8 +44,12 @@ def judge_policy(
     permissible: list[int],
     criteria: np.ndarray | None,
     chosen: str | None,
+    computed: tuple[Aggregate, Sequence[int]] | None = None,
 ) -> tuple[bool | None, str | None]:
-    """(policy_consistent, policy_silent) for the chosen option under the active policy."""
+    """(policy_consistent, policy_silent) for the chosen option under the active policy.
+
+    ``computed`` is the aggregate (and ranking) of the permissible options under ``settings``,
+    reused when the policy's own rule is the one the decision used."""
     if compiled is None or settings.policy is None:
         return None, None
     policy_best: list[int] | None = None
@@ -57,7 +63,15 @@ def judge_policy(
         if own.rule in ("lexicographic", "pareto") and criteria is None:
             own = dataclasses.replace(own, criteria_names=settings.policy.principles)
             criteria = criteria_matrix(problem, assessment, own)
-        aggregate, order = aggregate_options(assessment, permissible, own, criteria)
+        same = (own.rule, own.normalisation, own.criteria_names) == (
+            settings.rule,
+            settings.normalisation,
+            settings.criteria_names,
+        )
+        if same and computed is not None:
+            aggregate, order = computed[0], list(computed[1])
+        else:
+            aggregate, order = aggregate_options(assessment, permissible, own, criteria)
         if aggregate.incomparable:
             policy_best = [permissible[k] for k in aggregate.incomparable]
         else:

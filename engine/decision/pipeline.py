@@ -5,11 +5,14 @@ posterior under do(a)  ->  EV, P(violation), CW per theory
 ->  permissibility filter: option a is impermissible when, for a hard norm n,
     P(viol_n | do(a), e) > threshold_n, a norm being hard when a theory with positive
     credence endorses it with ``norm_handling = constraint``
-->  the active policy compiled to a rule and lexical criteria (engine.decision.policy)
-->  aggregation across theories over the permissible options (engine.rules.registry); incomparable
-    top options abstain unless a tie-break is asked for
-->  Decision with explanation (engine.decision.explain), policy verdict, P(best) under parameter
-    uncertainty (engine.analyses.p_best), value of information (engine.analyses.voi) and provenance.
+    (engine.decision.permissibility)
+->  the active policy compiled to a rule and lexical criteria (engine.decision.applied_policy)
+->  aggregation across theories over the permissible options, then the choice or an abstention
+    (engine.decision.choice; incomparable top options abstain unless a tie-break is asked for)
+->  Decision with explanation (engine.decision.explain), policy verdict and provenance.
+
+P(best) under parameter uncertainty and the value of information are analyses composed on the
+decision (engine.analyses; ``phronesis.decide`` composes them), not steps of the pipeline.
 """
 
 from __future__ import annotations
@@ -146,8 +149,9 @@ def decide_in_context(
     aggregate, order = choice.aggregate, list(choice.order)
     notes.extend(choice.notes)
 
+    computed = None if choice.aggregate is None else (choice.aggregate, choice.order)
     consistent, silent = judge_policy(
-        problem, assessment, settings, compiled, permissible, criteria, chosen
+        problem, assessment, settings, compiled, permissible, criteria, chosen, computed
     )
     if silent is not None and chosen is not None and on_silence == "abstain":
         notes.append(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Self
 
-from engine.ir.encode import provenance_dict
+from engine.ir.decode import constructor_args, decoded
+from engine.ir.encode import encode, provenance_dict
 from engine.ir.nodes import Provenance
 
 
@@ -30,7 +31,17 @@ class ContentHashed:
         return hash(self.content_hash)
 
     def content(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Everything that defines this object's meaning, as JSON data (no provenance)."""
+        return encode(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild from :meth:`to_dict` data; a stored content hash must match the content."""
+        return decoded(cls, constructor_args, data, cls.__name__)
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        return cls.from_dict(json.loads(text))
 
     def to_dict(self) -> dict[str, Any]:
         """The content plus provenance (with the content hash, checked when read back)."""

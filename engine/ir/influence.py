@@ -15,14 +15,10 @@ utility table over ``parents``. Invariants are checked once, at construction, an
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from engine.ir.decode import constructor_args, decoded
-from engine.ir.encode import encode
 from engine.ir.hashing import ContentHashed, content_digest
 from engine.ir.influence_checks import check_influence_diagram
 from engine.ir.nodes import CPT, Provenance, Variable
@@ -136,18 +132,3 @@ class InfluenceDiagram(ContentHashed):
             known.update(dict.fromkeys(self.decision(earlier).information))
             known[earlier] = None
         return tuple(known)
-
-    # -- serialisation ---------------------------------------------------------------------
-    def content(self) -> dict[str, Any]:
-        """Everything that defines this object's meaning, as JSON data (no provenance), tagged
-        ``kind: influence_diagram``."""
-        return encode(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> InfluenceDiagram:
-        """Rebuild a diagram; a stored ``content_hash`` must match the content."""
-        return decoded(cls, constructor_args, data, "InfluenceDiagram")
-
-    @classmethod
-    def from_json(cls, text: str) -> InfluenceDiagram:
-        return cls.from_dict(json.loads(text))

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from engine.ir.checks import check_network
 from engine.ir.continuous import ContinuousVariable, LogisticCPT
-from engine.ir.decode import constructor_args, decoded
-from engine.ir.encode import encode
 from engine.ir.hashing import ContentHashed, content_digest
 from engine.ir.nodes import CPT, Provenance, Variable
 
@@ -62,16 +58,3 @@ class BayesianNetwork(ContentHashed):
         cpt = self.cpt(child)
         shape = tuple(len(self.states(p)) for p in (*cpt.parents, child))
         return np.asarray(cpt.table, dtype=np.float64).reshape(shape)
-
-    def content(self) -> dict[str, Any]:
-        """Everything that defines this object's meaning, as JSON data (no provenance)."""
-        return encode(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BayesianNetwork:
-        """Rebuild a network from :meth:`to_dict` data; a stored content hash must match."""
-        return decoded(cls, constructor_args, data, "BayesianNetwork")
-
-    @classmethod
-    def from_json(cls, text: str) -> BayesianNetwork:
-        return cls.from_dict(json.loads(text))

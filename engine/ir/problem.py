@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from engine.errors import PolicyError
 from engine.ir.checks import check_problem
 from engine.ir.continuous import ContinuousVariable, LogisticCPT
-from engine.ir.decode import constructor_args, decoded
-from engine.ir.encode import encode
 from engine.ir.hashing import ContentHashed, content_digest
 from engine.ir.hybrid_checks import hybrid_edges
 from engine.ir.network import BayesianNetwork
@@ -149,17 +145,3 @@ class DecisionProblem(ContentHashed):
         dim = self.value(value)
         shape = tuple(len(self.states(p)) for p in dim.parents)
         return np.asarray(dim.table, dtype=np.float64).reshape(shape)
-
-    # -- serialisation ---------------------------------------------------------------------
-    def content(self) -> dict[str, Any]:
-        """Everything that defines this object's meaning, as JSON data (no provenance)."""
-        return encode(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DecisionProblem:
-        """Rebuild a problem from :meth:`to_dict` data; a stored content hash must match."""
-        return decoded(cls, constructor_args, data, "DecisionProblem")
-
-    @classmethod
-    def from_json(cls, text: str) -> DecisionProblem:
-        return cls.from_dict(json.loads(text))

@@ -1,4 +1,4 @@
-"""``phronesis.inputs``: one entry for every kind of input file, chosen by suffix.
+"""``phronesis.load``: one entry for every kind of input file, chosen by suffix.
 
 - .yaml .yml .json: a scenario (engine.scenario) -> DecisionProblem
 - .ttl .owl .rdf .xml .jsonld .nt .n3 .owx: an ontology (ontology.extract) with the scenario it

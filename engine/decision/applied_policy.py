@@ -1,8 +1,5 @@
-"""The active policy applied to one decision:
-
-its rule and criteria folded into the settings, and the verdict on the chosen option
-(consistent, or silent).
-"""
+"""The active policy applied to one decision: its rule and criteria folded into the settings, and
+the verdict on the chosen option (consistent, or silent)."""
 
 from __future__ import annotations
 

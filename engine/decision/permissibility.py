@@ -1,8 +1,5 @@
-"""Permissibility:
-
-the hard norms (side-constraints of a theory with positive credence) and the options whose
-violation probability exceeds a hard norm's threshold.
-"""
+"""Permissibility: the hard norms (side-constraints of a theory with positive credence) and the
+options whose violation probability exceeds a hard norm's threshold."""
 
 from __future__ import annotations
 

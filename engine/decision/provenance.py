@@ -1,7 +1,5 @@
-"""What a decision records about how it was made:
-
-problem hash, settings, evidence, backend, seeds and library versions.
-"""
+"""What a decision records about how it was made: problem hash, settings, evidence, backend, seeds
+and library versions."""
 
 from __future__ import annotations
 

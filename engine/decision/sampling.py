@@ -1,8 +1,5 @@
-"""The sampling summary of a decision on a problem with continuous variables:
-
-effective sample sizes, standard errors and the flags raised when they are too large for the
-margin.
-"""
+"""The sampling summary of a decision on a problem with continuous variables: effective sample
+sizes, standard errors and the flags raised when they are too large for the margin."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The intermediate representation (IR) of a decision problem.
+"""The parts of the intermediate representation (IR): variables, CPTs, values, norms, theories,
+policies and parameter uncertainty, as frozen dataclasses.
 
 Everything downstream (backends, decision rules, verification) reads only these frozen
 dataclasses. Invariants are checked once, in :func:`engine.ir.checks.check_problem`, when a

@@ -1,7 +1,5 @@
-"""The normative invariants of a problem, checked once at construction:
-
-conditions, norms, theories and their credences, policies.
-"""
+"""The normative invariants of a problem, checked once at construction: conditions, norms, theories
+and their credences, policies."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Reading a scenario document:
-
-bytes to a mapping (YAML with safe loading, or JSON), and the locations that error messages
-name.
-"""
+"""Reading a scenario document: bytes to a mapping (YAML with safe loading, or JSON), and the
+locations that error messages name."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""A validated scenario model to the IR:
-
-variables, CPTs, values, norms, theories, policies and parameter uncertainty.
-"""
+"""A validated scenario model to the IR: variables, CPTs, values, norms, theories, policies and
+parameter uncertainty."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The file boundary of scenarios:
-
-pydantic models of the YAML/JSON document (strict: unknown keys are errors), and its JSON
-Schema.
-"""
+"""The file boundary of scenarios: pydantic models of the YAML/JSON document (strict: unknown keys
+are errors), and its JSON Schema."""
 
 from __future__ import annotations
 

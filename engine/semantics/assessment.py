@@ -1,8 +1,5 @@
-"""What an assessment of the options holds:
-
-per-option expected values, violation probabilities and choiceworthiness, and for sampled
-problems how precisely they were estimated.
-"""
+"""What an assessment of the options holds: per-option expected values, violation probabilities and
+choiceworthiness, and for sampled problems how precisely they were estimated."""
 
 from __future__ import annotations
 

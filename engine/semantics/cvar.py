@@ -1,7 +1,5 @@
-"""Conditional value at risk (Rockafellar and Uryasev 2000):
-
-the mean of the worst alpha-tail of a discrete distribution, and the parsing of a risk setting.
-"""
+"""Conditional value at risk (Rockafellar and Uryasev 2000): the mean of the worst alpha-tail of a
+discrete distribution, and the parsing of a risk setting."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Norm events and theory matrices, written once:
-
-when a norm is violated, which theories endorse it, and the value weights and penalties of each
-theory.
-"""
+"""Norm events and theory matrices, written once: when a norm is violated, which theories endorse
+it, and the value weights and penalties of each theory."""
 
 from __future__ import annotations
 

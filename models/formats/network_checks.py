@@ -1,19 +1,43 @@
-"""Why a network file is malformed: structure checks and diagnosis of files a reader rejected.
+"""What a network file declares (:class:`Declarations`) and the structural checks every reader
+runs on it; the readers are one module per format (``bif``, ``hugin``, ``xmlbif``, ``uai``, with
+the lexer of the first two in ``text_tokens``), each checking as it reads.
 
-pgmpy's readers turn a wrong file into a ``KeyError`` or a pyparsing traceback. The checks here
-run before conversion (unknown parents, tables of the wrong size), and when a reader fails they
-look again at the text to name the variable and what is wrong. Nothing here builds a network:
-parsing stays with pgmpy (:mod:`models.formats.networks`).
+Each reader returns :class:`Declarations` (states, parents, tables in the IR's layout) or raises
+:class:`~engine.errors.ScenarioError` naming the file, the variable or line, what is wrong and,
+where there is one, the fix. Turning declarations into a network (row repair, variable order)
+is :mod:`models.formats.networks`'s job.
+
+Why not a library's reader: ``pgmpy.readwrite`` imports torch, pandas, scikit-learn and scipy
+(seconds and hundreds of MB before the first byte is read), and pyAgrum 3.3 keeps the numbers
+of BIF, Hugin .net and UAI files as float32 (``0.2`` becomes ``0.20000000298023224``), reads UAI
+tables in an order other than the specification's and has hung on a truncated UAI file. The
+grammars are small; these readers keep every number as the float64 it is written as, and say
+where a file is wrong.
+
+Formats: BIF 0.15 (Cozman's interchange format, as bnlearn writes it), XMLBIF 0.3 / aGrUM
+BIFXML, Hugin .net (Bayesian networks: ``node`` and ``potential``) and UAI 2008 ``BAYES``.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from engine.errors import ScenarioError
+
+
+class Declarations(NamedTuple):
+    """What a network file declares, each mapping in file order.
+
+    ``tables[v]`` is flat in the IR's layout: parents in ``parents[v]`` order, then ``v``,
+    the last index fastest (:class:`engine.ir.CPT`); its keys come in the order of the
+    tables in the file.
+    """
+
+    states: dict[str, tuple[str, ...]]
+    parents: dict[str, tuple[str, ...]]
+    tables: dict[str, list[float]]
 
 
 def check_structure(
@@ -49,141 +73,3 @@ def check_structure(
             raise ScenarioError(
                 source, f"variables.{child}", "a probability table for an undeclared variable"
             )
-
-
-def xmlbif_for_pgmpy(text: str, source: str) -> str:
-    """Check an XMLBIF document and smooth what pgmpy's reader trips on.
-
-    pgmpy requires ``NETWORK/NAME`` (aGrUM omits it) and splits every ``PROPERTY`` at ``=``
-    (free-text properties crash it); properties carry no probabilities, so they are dropped.
-    Decision and utility variables mean the file is an influence diagram.
-    """
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as exc:
-        raise ScenarioError(source, "", f"not well-formed XML ({exc})") from None
-    network = root.find("NETWORK")
-    if network is None:
-        raise ScenarioError(source, "NETWORK", "no <NETWORK> element; is this an XMLBIF file?")
-    for variable in network.findall("VARIABLE"):
-        kind = variable.get("TYPE", "nature")
-        if kind != "nature":
-            name = variable.findtext("NAME", "?")
-            raise ScenarioError(
-                source,
-                f"variables.{name}",
-                f"a {kind} node: this file is an influence diagram; read it with "
-                "models.formats.influence.read_influence_diagram (phronesis solve)",
-            )
-        for prop in variable.findall("PROPERTY"):
-            variable.remove(prop)
-    if network.find("NAME") is None:
-        name = ElementTree.Element("NAME")
-        name.text = "network"
-        network.insert(0, name)
-    states = {
-        v.findtext("NAME", ""): [o.text or "" for o in v.findall("OUTCOME")]
-        for v in network.findall("VARIABLE")
-    }
-    parents = {}
-    sizes = {}
-    for definition in network.findall("DEFINITION"):
-        child = definition.findtext("FOR", "")
-        parents[child] = [g.text or "" for g in definition.findall("GIVEN")]
-        table = definition.find("TABLE")
-        if table is not None:
-            try:
-                sizes[child] = len([float(x) for x in (table.text or "").split()])
-            except ValueError as exc:
-                raise ScenarioError(
-                    source, f"variables.{child}.cpt", f"not a number ({exc})"
-                ) from None
-    check_structure(source, states, parents, sizes)
-    return ElementTree.tostring(root, encoding="unicode")
-
-
-_BLOCKS = {
-    # format: (variable declaration, its cardinality or states, table header, table body)
-    "bif": (
-        r"variable\s+([^\s{]+)\s*\{[^}]*?\[\s*(\d+)\s*\]",
-        r"probability\s*\(\s*([^|)\s]+)\s*(?:\|\s*([^)]*))?\)\s*\{(.*?)\}",
-    ),
-    "net": (
-        r"node\s+([^\s{]+)\s*\{[^}]*?states\s*=\s*\(([^)]*)\)",
-        r"potential\s*\(\s*([^|)\s]+)\s*(?:\|\s*([^)]*))?\)\s*\{[^}]*?data\s*=(.*?);",
-    ),
-}
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-
-
-def diagnose_blocks(fmt: str, text: str) -> tuple[str, str]:
-    """Why a BIF / Hugin file failed: unknown parent or wrong table size, if either (else "")."""
-    declaration, table = _BLOCKS[fmt]
-    cards: dict[str, int] = {}
-    for name, spec in re.findall(declaration, text.replace('"', " ") if fmt == "bif" else text):
-        cards[name] = int(spec) if fmt == "bif" else len(re.findall(r'"[^"]*"', spec))
-    for match in re.finditer(table, text, re.DOTALL):
-        child, given, body = match.group(1), match.group(2) or "", match.group(3)
-        parents = [p for p in re.split(r"[\s,]+", given.strip()) if p]
-        for name in (child, *parents):
-            if name not in cards:
-                return (
-                    f"variables.{child}.parents" if name != child else f"variables.{child}",
-                    f"unknown variable {name!r}; the file declares no variable of that name",
-                )
-        numbers = re.findall(_NUMBER, re.sub(r"\([^()]*[A-Za-z_][^()]*\)", " ", body))
-        expected = math.prod(cards[p] for p in (*parents, child))
-        if fmt == "net" or "table" in body:
-            if len(numbers) != expected:
-                dims = " x ".join(str(cards[p]) for p in (*parents, child))
-                return (
-                    f"variables.{child}.cpt",
-                    f"expected {expected} entries ({dims}), found {len(numbers)}",
-                )
-        else:
-            for row in filter(str.strip, body.split(";")):
-                found = len(re.findall(_NUMBER, re.sub(r"\([^)]*\)", " ", row)))
-                if found and found != cards[child]:
-                    return (
-                        f"variables.{child}.cpt",
-                        f"row {row.strip()!r} has {found} entries, expected {cards[child]}",
-                    )
-    return "", ""
-
-
-def diagnose_uai(text: str) -> tuple[str, str]:
-    """Why a UAI file failed: walk its whitespace-separated tokens and say what is missing."""
-    tokens = text.split()
-    position = 0
-
-    def take(what: str) -> str:
-        nonlocal position
-        if position >= len(tokens):
-            raise LookupError(f"the file ends where {what} was expected (truncated?)")
-        position += 1
-        return tokens[position - 1]
-
-    try:
-        take("the network type")
-        n = int(take("the number of variables"))
-        cards = [int(take(f"the cardinality of variable {i}")) for i in range(n)]
-        scopes = []
-        for f in range(int(take("the number of tables"))):
-            size = int(take(f"the scope size of table {f}"))
-            scopes.append([int(take(f"a variable of table {f}'s scope")) for _ in range(size)])
-        for scope in scopes:
-            where = f"variables.var_{scope[-1]}.cpt" if scope else "tables"
-            if any(not 0 <= v < n for v in scope):
-                return f"{where}.parents", f"unknown variable index in scope {scope}"
-            expected = math.prod(cards[v] for v in scope)
-            declared = int(take(f"the size of {where}"))
-            if declared != expected:
-                return where, f"declares {declared} entries, expected {expected}"
-            for i in range(expected):
-                value = take(f"entry {i} of {where} ({expected} expected)")
-                float(value)
-    except LookupError as exc:
-        return "", str(exc)
-    except ValueError as exc:
-        return "", f"expected a number ({exc})"
-    return "", ""

@@ -1,32 +1,29 @@
-"""Standard Bayesian-network files -> :class:`~engine.ir.BayesianNetwork` (convert, don't reparse).
+"""Standard Bayesian-network files -> :class:`~engine.ir.BayesianNetwork`, and back.
 
 Formats, chosen by extension:
 
 ========================================  ===================================================
-``.bif``, ``.bif.gz``                     Interchange format BIF 0.15 (pgmpy ``BIFReader``)
-``.xml``, ``.xmlbif``, ``.bifxml``        XMLBIF 0.3 / BIFXML (pgmpy ``XMLBIFReader``)
-``.net``                                  Hugin .net (pgmpy ``NETReader``)
-``.uai``                                  UAI 2008 ``BAYES`` (pgmpy ``UAIReader`` tokens)
+``.bif``, ``.bif.gz``                     Interchange format BIF 0.15
+``.xml``, ``.xmlbif``, ``.bifxml``        XMLBIF 0.3 / aGrUM BIFXML
+``.net``                                  Hugin .net (Bayesian networks)
+``.uai``                                  UAI 2008 ``BAYES``
 ========================================  ===================================================
 
-pgmpy does the parsing; :mod:`models.formats.network_checks` checks what a reader would
-otherwise let
-through or turn into a traceback (unknown parents, tables of the wrong size) and this module the
-rows that do not sum to 1, saying which file, variable and row is wrong. :func:`write_network`
-writes the same formats back. UAI tables are laid out here by the UAI 2008 model-format
-specification (scope order, last variable fastest); pgmpy 1.1 and pyAgrum 3.3 both read them in a
-different order, so only the tokens are taken from pgmpy. UAI files carry no names: variables
-are called ``var_0``, ``var_1``, ... and states ``s0``, ``s1``, ...
+:mod:`models.formats.network_checks` reads each format's text into its declarations, saying
+which file, line and variable is wrong; this module checks the rows (rounded rows rescaled,
+all-zero rows made uniform, any other row that does not sum to 1 an error unless asked to
+normalise) and builds the network. Reading imports neither pgmpy nor pyAgrum: numbers are
+float64 as written. :func:`write_network` writes the same formats back (pgmpy's writers; UAI
+by the specification). UAI files carry no names: variables are called ``var_0``, ``var_1``,
+... and states ``s0``, ``s1``, ...
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import gzip
+import heapq
 import itertools
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +32,11 @@ import numpy as np
 from engine.errors import InvalidProblem, ScenarioError
 from engine.ir import CPT, BayesianNetwork, Provenance, Variable
 from engine.ir.checks import ROW_TOLERANCE
-from models.formats.network_checks import (
-    check_structure,
-    diagnose_blocks,
-    diagnose_uai,
-    xmlbif_for_pgmpy,
-)
-from models.pgmpy.backend import import_pgmpy
+from models.formats.bif import parse_bif
+from models.formats.hugin import parse_net
+from models.formats.network_checks import Declarations
+from models.formats.uai import parse_uai
+from models.formats.xmlbif import parse_xmlbif
 
 #: file suffix -> format name
 FORMATS: dict[str, str] = {
@@ -52,6 +47,14 @@ FORMATS: dict[str, str] = {
     ".bifxml": "xmlbif",
     ".net": "net",
     ".uai": "uai",
+}
+
+#: format name -> reader of its text (``text, source -> Declarations``)
+PARSERS: dict[str, Callable[[str, str], Declarations]] = {
+    "bif": parse_bif,
+    "xmlbif": parse_xmlbif,
+    "net": parse_net,
+    "uai": parse_uai,
 }
 
 #: rows within this distance of 1 are taken as rounded and rescaled to sum to 1
@@ -80,6 +83,10 @@ def read_network(path: str | Path, *, normalise: bool = False) -> BayesianNetwor
     row that does not sum to 1 is an error unless ``normalise`` is true, which divides every
     row by its sum (tables of percentages or counts).
 
+    Variables come in lexicographic topological order (as :func:`models.pgmpy.convert.from_pgmpy`
+    gives them: of the variables whose parents are all placed, the least name first), except
+    in UAI files, whose ``var_i`` keep the file's order; each CPT keeps the file's parent order.
+
     Raises
     ------
     ScenarioError
@@ -102,18 +109,36 @@ def read_network(path: str | Path, *, normalise: bool = False) -> BayesianNetwor
     fmt = network_format(path)
     text = read_text(path)
     source = str(path)
-    name = _network_name(text, fmt, path)
+    declared = PARSERS[fmt](text, source)
+    order = list(declared.states) if fmt == "uai" else _topological(declared.parents)
     notes: list[str] = []
+    tables = {
+        child: repair_rows(
+            np.asarray(table, dtype=np.float64).reshape(
+                [len(declared.states[v]) for v in (*declared.parents[child], child)]
+            ),
+            source,
+            f"variables.{child}.cpt",
+            declared.parents[child],
+            [declared.states[p] for p in declared.parents[child]],
+            normalise=normalise,
+            notes=notes,
+        )
+        for child, table in declared.tables.items()
+    }
     try:
-        if fmt == "uai":
-            network = _uai(text, source, name, normalise, notes)
-        else:
-            network = _from_reader(_reader(fmt, text, source), fmt, source, name, normalise, notes)
-        if notes:
-            network = dataclasses.replace(network, description="; ".join(notes))
+        return BayesianNetwork(
+            _network_name(text, fmt, path),
+            tuple(Variable(v, declared.states[v]) for v in order),
+            tuple(
+                CPT(v, declared.parents[v], tuple(float(x) for x in tables[v].ravel()))
+                for v in order
+            ),
+            description="; ".join(notes),
+            provenance=Provenance(source, fmt),
+        )
     except InvalidProblem as exc:
         raise ScenarioError(source, exc.field, exc.detail) from None
-    return network
 
 
 def read_text(path: Path) -> str:
@@ -170,160 +195,29 @@ def repair_rows(
     return fixed
 
 
-# -- pgmpy readers ----------------------------------------------------------------------------
-def _reader(fmt: str, text: str, source: str) -> Any:
-    import warnings
+def _topological(parents: Mapping[str, Sequence[str]]) -> list[str]:
+    """Kahn's order, least name first among the ready (networkx's lexicographical sort).
 
-    readwrite = _readwrite()
-    if fmt == "xmlbif":
-        text = xmlbif_for_pgmpy(text, source)
-    cls = {"bif": _bif_reader(), "xmlbif": readwrite.XMLBIFReader, "net": readwrite.NETReader}[fmt]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return cls(string=text)
-    except Exception as exc:  # pyparsing and pgmpy raise many kinds; all mean "cannot parse"
-        field, message = diagnose_blocks(fmt, text)
-        reason = message or f"cannot parse the {fmt} file ({_first_line(exc)})"
-        raise ScenarioError(source, field, reason) from None
-
-
-@functools.cache
-def _bif_reader() -> type:
-    """pgmpy's BIFReader with its pyparsing grammar built once, not once per file.
-
-    The grammar does not depend on the file; building it costs about 2 s (pyparsing expands
-    unicode character classes), which dominated reading small files.
+    A cycle leaves variables unplaced; they follow in name order and the network's own check
+    names the cycle.
     """
-    base = _readwrite().BIFReader
-    grammars: dict[str, Any] = {}
-
-    class CachedGrammarBIFReader(base):  # type: ignore[misc, valid-type]
-        def get_variable_grammar(self) -> Any:
-            if "variable" not in grammars:
-                grammars["variable"] = base.get_variable_grammar(self)
-            return grammars["variable"]
-
-        def get_probability_grammar(self) -> Any:
-            if "probability" not in grammars:
-                grammars["probability"] = base.get_probability_grammar(self)
-            return grammars["probability"]
-
-    return CachedGrammarBIFReader
-
-
-def _readwrite() -> Any:
-    import warnings
-
-    import_pgmpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgmpy.readwrite
-
-    return pgmpy.readwrite
-
-
-def _from_reader(
-    reader: Any, fmt: str, source: str, name: str, normalise: bool, notes: list[str]
-) -> BayesianNetwork:
-    """Check the parsed structure, repair rows, then convert with :func:`from_pgmpy`."""
-    import warnings
-
-    from models.pgmpy.convert import from_pgmpy
-
-    if fmt == "xmlbif":
-        names = list(reader.variables)
-        tables = {v: np.asarray(t) for v, t in reader.variable_CPD.items()}
-    else:
-        names = list(reader.variable_names)
-        tables = {v: np.asarray(t) for v, t in reader.variable_cpds.items()}
-    states = {v: tuple(str(s) for s in reader.variable_states[v]) for v in names}
-    parents = {v: tuple(reader.variable_parents.get(v, ())) for v in names}
-    sizes = {v: int(t.size) for v, t in tables.items()}
-    check_structure(source, states, parents, sizes)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = reader.get_model()
-    except Exception as exc:  # structure was checked; this is pgmpy's own complaint
-        raise ScenarioError(source, "", f"cannot build the network ({_first_line(exc)})") from None
-    for cpd in model.get_cpds():
-        child, *given = cpd.variables
-        table = np.moveaxis(np.asarray(cpd.values, dtype=np.float64), 0, -1)
-        fixed = repair_rows(
-            table,
-            source,
-            f"variables.{child}.cpt",
-            given,
-            [[str(s) for s in cpd.state_names[p]] for p in given],
-            normalise=normalise,
-            notes=notes,
-        )
-        cpd.values = np.moveaxis(fixed, -1, 0)
-    return from_pgmpy(model, name, source, fmt)
-
-
-# -- UAI ---------------------------------------------------------------------------------------
-def _uai(text: str, source: str, name: str, normalise: bool, notes: list[str]) -> BayesianNetwork:
-    """Variables and CPTs of a UAI ``BAYES`` file: function i's scope ends with its child."""
-    import warnings
-
-    readwrite = _readwrite()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = readwrite.UAIReader(string=text)
-            parsed = reader.grammar.parse_string(reader.network)
-    except Exception as exc:
-        field, message = diagnose_uai(text)
-        reason = message or f"cannot parse the UAI file ({_first_line(exc)})"
-        raise ScenarioError(source, field, reason) from None
-    if reader.network_type != "BAYES":
-        raise ScenarioError(
-            source, "", f"a {reader.network_type} network; only BAYES (directed) files are read"
-        )
-    cards = [int(reader.domain[v]) for v in reader.variables]
-    variables = [
-        Variable(f"var_{i}", tuple(f"s{k}" for k in range(n))) for i, n in enumerate(cards)
-    ]
-    cpts: dict[int, CPT] = {}
-    for f in range(reader.no_functions):
-        scope = parsed[f"fun_{f}"]
-        scope = [int(scope)] if isinstance(scope, int | str) else [int(x) for x in scope]
-        values = [float(x) for x in parsed[f"fun_values_{f}"]]
-        *parent_ids, child = scope
-        where = f"variables.var_{child}.cpt"
-        if child in cpts:
-            raise ScenarioError(source, where, "more than one table for this variable")
-        for p in parent_ids:
-            if not 0 <= p < len(cards):
-                raise ScenarioError(source, f"{where}.parents", f"unknown variable index {p}")
-        shape = [cards[i] for i in scope]
-        if len(values) != math.prod(shape):
-            dims = " x ".join(map(str, shape))
-            raise ScenarioError(
-                source, where, f"expected {math.prod(shape)} entries ({dims}), found {len(values)}"
-            )
-        parent_names = tuple(f"var_{p}" for p in parent_ids)
-        fixed = repair_rows(
-            np.asarray(values).reshape(shape),
-            source,
-            where,
-            parent_names,
-            [variables[p].states for p in parent_ids],
-            normalise=normalise,
-            notes=notes,
-        )
-        cpts[child] = CPT(f"var_{child}", parent_names, tuple(float(x) for x in fixed.ravel()))
-    missing = [i for i in range(len(cards)) if i not in cpts]
-    if missing:
-        raise ScenarioError(source, f"variables.var_{missing[0]}.cpt", "no table given")
-    return BayesianNetwork(
-        name,
-        tuple(variables),
-        tuple(cpts[i] for i in range(len(cards))),
-        provenance=Provenance(source, "uai"),
-    )
+    waiting = {v: len(set(ps)) for v, ps in parents.items()}
+    children: dict[str, list[str]] = {v: [] for v in parents}
+    for child, ps in parents.items():
+        for parent in set(ps):
+            children[parent].append(child)
+    ready = [v for v, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        node = heapq.heappop(ready)
+        order.append(node)
+        for child in children[node]:
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                heapq.heappush(ready, child)
+    placed = set(order)
+    return order + sorted(v for v in parents if v not in placed)
 
 
 def _network_name(text: str, fmt: str, path: Path) -> str:
@@ -334,11 +228,6 @@ def _network_name(text: str, fmt: str, path: Path) -> str:
         match = re.search(r"network\s+\"?([\w-]+)", text)
         return match.group(1) if match and match.group(1) != "unknown" else stem
     return stem
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def write_network(network: BayesianNetwork, path: str | Path) -> Path:
@@ -365,7 +254,7 @@ def write_network(network: BayesianNetwork, path: str | Path) -> Path:
     if fmt == "uai":
         text = _uai_text(network)
     else:
-        readwrite = _readwrite()
+        readwrite = _pgmpy_readwrite()
         writer = {
             "bif": readwrite.BIFWriter,
             "xmlbif": readwrite.XMLBIFWriter,
@@ -391,3 +280,17 @@ def _uai_text(network: BayesianNetwork) -> str:
     for cpt in cpts:
         lines.extend(["", str(len(cpt.table)), " ".join(repr(float(x)) for x in cpt.table)])
     return "\n".join(lines) + "\n"
+
+
+def _pgmpy_readwrite() -> Any:
+    """``pgmpy.readwrite`` (writing only: importing it imports torch, pandas and scipy)."""
+    import warnings
+
+    from models.pgmpy.backend import import_pgmpy
+
+    import_pgmpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgmpy.readwrite
+
+    return pgmpy.readwrite

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +15,12 @@ import engine.backends.registry
 from models.formats.networks import read_network
 from models.pgmpy.backend import PgmpyBackend
 from phronesis.cli.app import app
+from tests.conftest import EXAMPLES, ROOT
 from tests.models.test_influence import PREFIX, oil_wildcatter
 from tests.models.test_netfiles import BIF
 
 runner = CliRunner()
+SPRINKLER = EXAMPLES / "networks" / "sprinkler.bif"
 
 
 def invoke(*args: str):
@@ -208,3 +212,25 @@ def test_solve_shipped_files(shared_data):
     assert result.exit_code == 0, result.output
     expected = reference(alarm, "HYPOVOLEMIA", {"CVP": "LOW"})
     assert np.allclose(json.loads(result.stdout)["probabilities"], expected, atol=1e-12)
+
+
+def test_posterior_with_the_default_backend_starts_without_heavy_imports():
+    """``phronesis posterior NET.bif`` (auto = numpy) imports neither torch, JAX nor pgmpy."""
+    heavy = ("pgmpy", "torch", "jax", "pandas", "scipy", "sklearn")
+    argv = ["phronesis", "posterior", str(SPRINKLER), "-t", "rain", "-e", "wet_grass=yes", "--json"]
+    script = f"""
+import sys
+sys.argv = {argv!r}
+from phronesis.cli import main
+try:
+    main()
+finally:
+    print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+    expected = reference(SPRINKLER, "rain", {"wet_grass": "yes"})
+    assert json.loads(done.stdout)["probabilities"] == pytest.approx(expected, abs=1e-12)

@@ -55,9 +55,10 @@ def decide(
             p_best_samples=estimate.samples,
         )
     if value_of_information:
-        settings = {**settings, "backend": context.backend}
-        settings.pop("seed", None), settings.pop("particles", None)
-        observations = voi(context.problem, context.evidence, decision, **settings)
+        # each observation's decision reuses the backend instance (its sampling seed included)
+        rule_settings = {k: v for k, v in settings.items() if k not in ("seed", "particles")}
+        rule_settings["backend"] = context.backend
+        observations = voi(context.problem, context.evidence, decision, **rule_settings)
         extra: tuple[str, ...] = ()
         if context.problem.is_hybrid:
             extra = (

@@ -13,7 +13,8 @@ import dataclasses
 import time
 from pathlib import Path
 
-from engine.analyses.p_best import probability_best, problem_at, sample_parameters
+from engine.analyses.p_best import probability_best
+from engine.analyses.parameter_draws import problem_at, sample_parameters
 from engine.backends.registry import get_backend
 from engine.decision.pipeline import apply_policy, decide, resolve_settings
 from engine.ir import CPTUncertainty

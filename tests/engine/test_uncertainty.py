@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from engine.analyses.p_best import (
-    ABSTAIN,
-    evaluate_draws,
-    probability_best,
-    problem_at,
-    sample_parameters,
-)
+from engine.analyses.p_best import ABSTAIN, evaluate_draws, probability_best
+from engine.analyses.parameter_draws import problem_at, sample_parameters
 from engine.decision.applied_policy import apply_policy
 from engine.decision.settings import resolve_settings
 from engine.errors import InvalidProblem, ScenarioError
@@ -191,7 +186,8 @@ def test_cli_prints_p_best():
 def test_cvar_under_every_draw_equals_the_exact_risk_pipeline_per_draw(alpha):
     """P(best) under ``cvar:ALPHA`` ranks each draw by the same CVaR engine.semantics.risk computes
     exactly for that draw's problem (pgmpy), to round-off."""
-    from engine.analyses.p_best import cvar_draws, problem_at, sample_parameters
+    from engine.analyses.p_best import cvar_draws
+    from engine.analyses.parameter_draws import problem_at, sample_parameters
     from engine.backends.registry import get_backend
     from engine.semantics.assess import assess
     from engine.semantics.risk import risk_choiceworthiness

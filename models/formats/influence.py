@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from engine.ir import CPT, Provenance, Variable
 from engine.ir.graph import ancestors
 from engine.ir.influence import DecisionVariable, InfluenceDiagram, UtilityNode
 from models.formats.networks import read_text, repair_rows
+from models.formats.xml_text import parse_xml
 from models.pyagrum.convert import import_pyagrum
 
 #: suffix -> format
@@ -217,10 +217,7 @@ def _check_bifxml(text: str, source: str) -> None:
 
     pyAgrum rejects such files too, but without saying which node is wrong.
     """
-    try:
-        root = ElementTree.fromstring(text.encode())
-    except ElementTree.ParseError as exc:
-        raise ScenarioError(source, "", f"not well-formed XML ({exc})") from None
+    root = parse_xml(text, source)
     network = root.find("NETWORK")
     if network is None:
         raise ScenarioError(source, "NETWORK", "no <NETWORK> element; is this a BIFXML file?")
@@ -279,10 +276,7 @@ def _table(tensor: Any, order: tuple[str, ...]) -> np.ndarray:
 
 # -- XDSL ---------------------------------------------------------------------------------------
 def _xdsl(text: str, source: str) -> _Parts:
-    try:
-        root = ElementTree.fromstring(text.encode())
-    except ElementTree.ParseError as exc:
-        raise ScenarioError(source, "", f"not well-formed XML ({exc})") from None
+    root = parse_xml(text, source)
     nodes = root.find("nodes")
     if root.tag != "smile" or nodes is None:
         raise ScenarioError(source, "", "not an XDSL file (expected <smile><nodes>...)")

@@ -1,12 +1,11 @@
-"""XMLBIF 0.3 and aGrUM BIFXML (read with the standard library's ElementTree) -> declarations."""
+"""XMLBIF 0.3 and aGrUM BIFXML (parsed by :func:`~models.formats.xml_text.parse_xml`)."""
 
 from __future__ import annotations
-
-import xml.etree.ElementTree as ElementTree
 
 from engine.errors import ScenarioError
 from models.formats.network_checks import Declarations, check_structure
 from models.formats.text_tokens import NUMBER
+from models.formats.xml_text import parse_xml
 
 
 # -- XMLBIF / BIFXML ----------------------------------------------------------------------------
@@ -18,10 +17,7 @@ def parse_xmlbif(text: str, source: str) -> Declarations:
     ``GIVEN`` order and the ``FOR`` variable's states fastest, the IR's layout. Decision and
     utility variables mean the file is an influence diagram.
     """
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as exc:
-        raise ScenarioError(source, "", f"not well-formed XML ({exc})") from None
+    root = parse_xml(text, source)
     network = root.find("NETWORK")
     if network is None:
         raise ScenarioError(source, "NETWORK", "no <NETWORK> element; is this an XMLBIF file?")

@@ -7,6 +7,7 @@ One job: turn a delimited text file into validated columns of strings. What the 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,15 +55,21 @@ def read_table(
     """
     source = str(path)
     try:
-        handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115 - closed below
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise DataError(source, "", f"cannot read the file ({exc.strerror})") from None
-    with handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        try:
-            records = [(reader.line_num, row) for row in reader if row]
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise DataError(source, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(
+            source, f"line {line}", f"not UTF-8 (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as exc:
+        raise DataError(source, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
     if header:
         if not records:
             raise DataError(source, "header", "the file is empty; expected a header row")

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import PolicyError
 from models.formats.tabular import DataError, read_table
 from models.torch_runtime import torch_threads
 
@@ -288,6 +289,8 @@ def fit_thurstonian(
     >>> [fit.options[i] for i in np.argsort(-fit.mu)]
     ['tea', 'coffee', 'milk']
     """
+    if steps < 1:
+        raise PolicyError(f"steps={steps}: the optimiser needs at least 1 step")
     with _quiet():
         import pyro
         import pyro.infer

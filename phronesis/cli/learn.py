@@ -145,7 +145,7 @@ def utilities(
             "the rest (0 fits every pair).",
         ),
     ] = 0.2,
-    steps: Annotated[int, typer.Option("--steps", help="Optimiser steps.")] = 1000,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Optimiser steps.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the fit.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:

@@ -13,6 +13,7 @@ from engine.errors import ScenarioError
 from models.formats.influence import read_influence_diagram
 from models.formats.networks import read_network
 from phronesis.cli.app import app
+from tests.conftest import EXAMPLES
 
 NETWORKS = {
     "huge_cardinality.uai": ("BAYES\n1\n1000000000\n1\n1 0\n\n1000000000\n0.5 0.5\n", "expected"),
@@ -65,4 +66,21 @@ def test_hostile_influence_diagram_files_are_refused(name: str, tmp_path: Path) 
     with pytest.raises(ScenarioError, match=re.escape(expected)):
         read_influence_diagram(path)
     result = CliRunner().invoke(app, ["solve", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_csv_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    from models.formats.tabular import read_table
+
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"option_a,option_b,choice\n\xff\xfe,b,A\n")
+    with pytest.raises(ScenarioError, match="line 2: not UTF-8"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("steps", ["0", "-1"])
+def test_learn_utilities_refuses_no_optimiser_steps(steps: str) -> None:
+    result = CliRunner().invoke(
+        app, ["learn", "utilities", str(EXAMPLES / "data" / "drink_choices.csv"), "--steps", steps]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -7,6 +7,8 @@ Messages name the file and field, what was expected and what was found.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class PhronesisError(Exception):
     """Base class of every error phronesis raises on purpose."""
@@ -60,3 +62,20 @@ class BackendUnavailable(PhronesisError, ImportError):
 
 class InferenceError(PhronesisError, RuntimeError):
     """Exact inference cannot answer a query (e.g. it would exceed the memory budget)."""
+
+
+def listing(names: Iterable[object], limit: int = 8) -> str:
+    """Names for a message, shortened: at most ``limit`` shown, then "… and N more", so an
+    error line stays short however many states or variables there are.
+
+    Examples
+    --------
+    >>> listing(["a", "b"])
+    'a, b'
+    >>> listing(range(1000), limit=3)
+    '0, 1, 2, … and 997 more'
+    """
+    items = [str(n) for n in names]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])}, … and {len(items) - limit} more"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.errors import EvidenceError
+from engine.errors import EvidenceError, listing
 from engine.ir.problem import DecisionProblem
 
 
@@ -32,18 +33,22 @@ def check_evidence(
         try:
             states = problem.states(variable)
         except KeyError:
-            known = ", ".join([v.name for v in problem.variables] + list(continuous))
+            known = listing([v.name for v in problem.variables] + list(continuous))
             raise EvidenceError(
                 f"evidence names unknown variable {variable!r}; expected one of: {known}"
             ) from None
         if state not in states:
             raise EvidenceError(
                 f"evidence {variable}={state}: unknown state {state!r}; "
-                f"expected one of: {', '.join(states)}"
+                f"expected one of: {listing(states)}"
             )
         checked[variable] = state
     return checked
 
+
+#: a number as written in evidence: optional sign, digits with an optional point, an exponent
+#: (nan and inf parse, to be refused as outside the support; digit separators do not)
+DECIMAL = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity)", re.I)
 
 #: open support interval of each continuous family
 SUPPORT: dict[str, tuple[float, float]] = {
@@ -55,12 +60,11 @@ SUPPORT: dict[str, tuple[float, float]] = {
 
 def continuous_value(variable: str, family: str, value: object) -> float:
     """A continuous observation as a float inside the family's open support, or EvidenceError."""
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    x = _number(value)
+    if x is None:
         raise EvidenceError(
             f"evidence {variable}={value}: {variable!r} is continuous; expected a number"
-        ) from None
+        )
     low, high = SUPPORT[family]
     if not (low < x < high and math.isfinite(x)):
         raise EvidenceError(
@@ -68,6 +72,19 @@ def continuous_value(variable: str, family: str, value: object) -> float:
             f"{family} distribution"
         )
     return x
+
+
+def _number(value: object) -> float | None:
+    """``value`` as a float: a real number (not a bool), or a string written as a decimal
+    number (``float`` alone would also read digit separators: ``"1_4"`` is 14)."""
+    if isinstance(value, str):
+        return float(value) if DECIMAL.fullmatch(value.strip()) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float range
+        return None
 
 
 def parse_evidence(assignments: Iterable[str]) -> dict[str, str]:

@@ -3,7 +3,8 @@
 RDF serialisations are parsed by rdflib; OWL/XML, which rdflib cannot read, is loaded by
 owlready2 into a fresh, explicit ``World`` and copied out triple by triple, so no owlready2 object
 leaves this module. The core ontology is always merged in: a user graph may use ``phr:`` terms
-without importing it. Other ``owl:imports`` are not followed.
+without importing it. Other ``owl:imports`` are not followed, and nothing that would expand
+entities or fetch from the network is parsed (:mod:`ontology.offline`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from rdflib import OWL, RDF, Graph
 
 from ontology.errors import OntologyLoadError
+from ontology.offline import check_offline
 from ontology.vocabulary import CORE_IRI, CORE_PATH, PHR
 
 #: File suffix -> rdflib format; "owlxml" is read through owlready2.
@@ -60,6 +62,7 @@ def read_graph(path: str | Path) -> Graph:
     except OSError as exc:
         raise OntologyLoadError(str(path), f"cannot read file ({exc.strerror})") from None
     fmt = detect_format(path, raw[:4096].decode("utf-8", errors="replace"))
+    check_offline(path, fmt, raw)
     if fmt == "owlxml":
         return _read_owl_xml(path, raw)
     graph = Graph()

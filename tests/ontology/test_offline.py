@@ -1,0 +1,56 @@
+"""Ontologies are read offline and contained (issue 10): entity bombs, remote JSON-LD contexts
+and OWL/XML imports of other ontologies are refused before rdflib or owlready2 parses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ontology.errors import OntologyLoadError
+from ontology.load import read_graph
+
+BOMB = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">
+  <rdf:Description rdf:about="http://example.org/x"><rdfs:label>&c;</rdfs:label></rdf:Description>
+</rdf:RDF>
+"""
+
+REMOTE_CONTEXT = '{"@context": "https://example.org/context.jsonld", "@id": "x", "name": "y"}'
+
+IMPORT = """<?xml version="1.0"?>
+<Ontology xmlns="http://www.w3.org/2002/07/owl#" ontologyIRI="http://example.org/o">
+    <Import>http://example.org/elsewhere.owl</Import>
+</Ontology>
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("bomb.rdf", BOMB, "DTD"),
+        ("remote.jsonld", REMOTE_CONTEXT, "remote JSON-LD @context 'https://example.org"),
+        ("nested.jsonld", '{"@graph": [{"@context": ["https://e.org/c"]}]}', "remote JSON-LD"),
+        ("imports.owx", IMPORT, "imports 'http://example.org/elsewhere.owl'"),
+    ],
+)
+def test_nothing_is_expanded_or_fetched(name: str, text: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(OntologyLoadError, match=message) as caught:
+        read_graph(path)
+    assert len(str(caught.value)) < 400
+
+
+def test_an_inline_json_ld_context_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "inline.jsonld"
+    path.write_text(
+        '{"@context": {"name": "http://schema.org/name"}, "@id": "http://e.org/x", "name": "y"}'
+    )
+    assert len(read_graph(path)) == 1

@@ -92,7 +92,16 @@ def scenario_for(path: str | Path, given: str | Path | None, knowledge: Knowledg
             "an ontology needs a scenario to become a decision problem; pass --scenario "
             'S.yaml or annotate the owl:Ontology with phr:scenario "S.yaml"',
         )
-    return Path(os.path.dirname(os.path.abspath(path))) / knowledge.scenario
+    folder = Path(os.path.dirname(os.path.abspath(path)))
+    named = (folder / knowledge.scenario).resolve()
+    if not named.is_relative_to(folder.resolve()):
+        raise ScenarioError(
+            str(path),
+            "phr:scenario",
+            f"{knowledge.scenario!r} leaves the ontology's folder; a path named inside a file "
+            "must stay within its folder: pass the scenario with --scenario instead",
+        )
+    return named
 
 
 def scenario_states(data: dict[str, Any]) -> dict[str, tuple[str, ...]]:

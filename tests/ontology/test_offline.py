@@ -54,3 +54,19 @@ def test_an_inline_json_ld_context_is_read(tmp_path: Path) -> None:
         '{"@context": {"name": "http://schema.org/name"}, "@id": "http://e.org/x", "name": "y"}'
     )
     assert len(read_graph(path)) == 1
+
+
+@pytest.mark.parametrize("named", ["../elsewhere.yaml", "/etc/passwd"])
+def test_a_scenario_named_in_an_ontology_stays_in_its_folder(named: str, tmp_path: Path) -> None:
+    from engine.errors import ScenarioError
+    from ontology.extract import problem_from_ontology
+
+    source = (
+        Path(__file__).resolve().parents[2] / "examples/ontology/av_emergency.ttl"
+    ).read_text()
+    folder = tmp_path / "inner"
+    folder.mkdir()
+    path = folder / "av.ttl"
+    path.write_text(source.replace("av_emergency.scenario.yaml", named))
+    with pytest.raises(ScenarioError, match="leaves the ontology's folder"):
+        problem_from_ontology(path, reasoner="none")

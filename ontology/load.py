@@ -10,6 +10,7 @@ entities or fetch from the network is parsed (:mod:`ontology.offline`).
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def read_graph(path: str | Path) -> Graph:
         raise OntologyLoadError(str(path), f"cannot read file ({exc.strerror})") from None
     fmt = detect_format(path, raw[:4096].decode("utf-8", errors="replace"))
     check_offline(path, fmt, raw)
+    quiet_library_logging()
     if fmt == "owlxml":
         return _read_owl_xml(path, raw)
     graph = Graph()
@@ -71,8 +73,7 @@ def read_graph(path: str | Path) -> Graph:
             warnings.simplefilter("ignore")  # rdflib warns on some JSON-LD contexts
             graph.parse(data=raw, format=fmt, publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises many unrelated types for syntax errors
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise OntologyLoadError(str(path), f"not valid {fmt}: {first}") from None
+        raise OntologyLoadError(str(path), f"not valid {fmt}: {summary(exc)}") from None
     return graph
 
 
@@ -87,8 +88,7 @@ def _read_owl_xml(path: Path, raw: bytes) -> Graph:
         )
         world.get_ontology(path.resolve().as_uri()).load(fileobj=io.BytesIO(raw), format="owlxml")
     except Exception as exc:  # owlready2 raises bare exceptions for syntax errors
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise OntologyLoadError(str(path), f"not valid OWL/XML: {first}") from None
+        raise OntologyLoadError(str(path), f"not valid OWL/XML: {summary(exc)}") from None
     graph = Graph()
     for triple in world.as_rdflib_graph().triples((None, None, None)):
         graph.add(triple)
@@ -112,3 +112,21 @@ def load_graph(path: str | Path) -> Graph:
         graph += core_graph()
     graph.bind("phr", PHR)
     return graph
+
+
+def summary(exc: BaseException, limit: int = 200) -> str:
+    """A parser's exception in one short line: its first two non-empty lines (rdflib puts the
+    position on the first and the reason on the second), at most ``limit`` characters."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = " ".join(lines[:2]) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quiet_library_logging() -> None:
+    """Keep rdflib's and owlready2's log records (rdflib logs a traceback for every literal it
+    cannot convert, such as ``"abc"^^xsd:decimal``) off the user's stderr: what matters reaches
+    the user as an :class:`OntologyLoadError` or in the checks' findings. Idempotent."""
+    for name in ("rdflib", "owlready2"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())

@@ -16,6 +16,7 @@ Both return a plain rdflib graph of told and inferred triples.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -27,7 +28,8 @@ from typing import Literal
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Namespace, URIRef
 
 from engine.errors import BackendUnavailable
-from ontology.errors import InconsistentOntologyError, UnknownReasoner
+from ontology.errors import InconsistentOntologyError, OntologyLoadError, UnknownReasoner
+from ontology.load import summary
 from ontology.vocabulary import PHR
 
 Reasoner = Literal["auto", "hermit", "owlrl", "none"]
@@ -145,7 +147,12 @@ def _hermit(
     A context class that cannot have instances makes its situation (and so the ontology)
     inconsistent; HermiT is then rerun without the situations to name such classes.
     """
-    from owlready2 import OwlReadyInconsistentOntologyError, World, sync_reasoner_hermit
+    from owlready2 import (
+        OwlReadyInconsistentOntologyError,
+        OwlReadyJavaError,
+        World,
+        sync_reasoner_hermit,
+    )
 
     world = World()
     try:
@@ -155,11 +162,24 @@ def _hermit(
             if triple[1] != OWL.imports:
                 flat.add(triple)
         data = flat.serialize(format="nt", encoding="utf-8")
-        world.get_ontology(_WORKING_IRI).load(fileobj=io.BytesIO(data), format="ntriples")
         try:
-            with warnings.catch_warnings():
+            with contextlib.redirect_stderr(io.StringIO()):  # owlready2 prints its own traces
+                world.get_ontology(_WORKING_IRI).load(fileobj=io.BytesIO(data), format="ntriples")
+        except Exception as exc:  # owlready2 refuses literals it cannot convert ("abc"^^decimal)
+            reason = summary(exc.__cause__ or exc)
+            raise OntologyLoadError(
+                source, f"HermiT's loader (owlready2) cannot read a literal: {reason}"
+            ) from None
+        try:
+            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
                 warnings.simplefilter("ignore")
                 sync_reasoner_hermit(world, infer_property_values=True, debug=0)
+        except OwlReadyJavaError as exc:  # HermiT itself failed (a malformed literal, memory)
+            raise OntologyLoadError(
+                source,
+                f"HermiT failed: {java_exception(str(exc))}; check literals such as NaN "
+                "weights, or reason with PHRONESIS_REASONER=owlrl",
+            ) from None
         except OwlReadyInconsistentOntologyError:
             unsatisfiable: tuple[str, ...] = ()
             if situations:
@@ -205,11 +225,16 @@ def _owlrl(told: Graph, source: str) -> Graph:
 
     closed = Graph()
     closed += told
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        owlrl.DeductiveClosure(
-            owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-        ).expand(closed)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            owlrl.DeductiveClosure(
+                owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+            ).expand(closed)
+    except (ArithmeticError, ValueError, TypeError) as exc:  # e.g. "abc"^^xsd:decimal
+        raise OntologyLoadError(
+            source, f"owlrl cannot read a literal: {summary(exc)}; check typed literals"
+        ) from None
     messages = sorted(
         str(m)
         for node in closed.subjects(RDF.type, _OWLRL_ERRORS.ErrorMessage)
@@ -220,3 +245,10 @@ def _owlrl(told: Graph, source: str) -> Graph:
             source, f"owlrl finds the ontology inconsistent: {messages[0].splitlines()[0]}"
         )
     return closed
+
+
+def java_exception(message: str, limit: int = 200) -> str:
+    """The Java exception line of a HermiT failure (its class and message), shortened."""
+    line = next((x.strip() for x in message.splitlines() if "Exception" in x), message.strip())
+    line = line.split(": ", 1)[-1] if "Exception in thread" in line else line
+    return line if len(line) <= limit else line[: limit - 1] + "…"

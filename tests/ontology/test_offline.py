@@ -3,6 +3,10 @@ and OWL/XML imports of other ontologies are refused before rdflib or owlready2 p
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +74,39 @@ def test_a_scenario_named_in_an_ontology_stays_in_its_folder(named: str, tmp_pat
     path.write_text(source.replace("av_emergency.scenario.yaml", named))
     with pytest.raises(ScenarioError, match="leaves the ontology's folder"):
         problem_from_ontology(path, reasoner="none")
+
+
+def _with_literal(tmp_path: Path, literal: str) -> Path:
+    """examples/ontology/av_emergency.ttl with every phr:weight replaced by ``literal``."""
+    import re as regex
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "ontology"
+    text = (root / "av_emergency.ttl").read_text()
+    text = "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n" + text
+    text = regex.sub(r"phr:weight [0-9.]+", f"phr:weight {literal}", text)
+    for name in ("av_emergency.ttl", "av_emergency.scenario.yaml"):
+        (tmp_path / name).write_text(text if name.endswith(".ttl") else (root / name).read_text())
+    return tmp_path / "av_emergency.ttl"
+
+
+@pytest.mark.parametrize("reasoner", ["owlrl", "hermit"])
+@pytest.mark.parametrize("literal", ['"abc"^^xsd:decimal', '"NaN"^^xsd:double'])
+def test_malformed_literals_are_one_clean_line(literal: str, reasoner: str, tmp_path: Path) -> None:
+
+    if reasoner == "hermit" and shutil.which("java") is None:
+        pytest.skip("HermiT needs Java")
+    path = _with_literal(tmp_path, literal)
+    script = Path(sys.executable).parent / "phronesis"
+    env = {**os.environ, "PHRONESIS_REASONER": reasoner}
+    result = subprocess.run(
+        [str(script), "ontology", "check", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    if result.returncode != 0:  # refused: one short line
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1

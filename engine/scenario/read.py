@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from engine.errors import InvalidProblem, ScenarioError
 from engine.ir import DecisionProblem, Provenance
-from engine.scenario.document import error_location, pydantic_message, read_document
+from engine.scenario.document import clip, error_location, pydantic_message, read_document
 from engine.scenario.lower import to_problem
 from engine.scenario.models import ScenarioModel
 
@@ -37,10 +37,11 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Decision
     except ValidationError as exc:
         error = exc.errors()[0]
         raise ScenarioError(
-            source, error_location(error["loc"], data), pydantic_message(error)
+            source, clip(error_location(error["loc"], data), 120), clip(pydantic_message(error))
         ) from None
     fmt = "json" if source.endswith(".json") else "yaml"
     try:
         return to_problem(model, Provenance(source=source, format=fmt))
     except InvalidProblem as exc:
-        raise ScenarioError(source, exc.field, exc.detail) from None
+        # Clipped: names and entries quoted from a hostile file may be huge.
+        raise ScenarioError(source, clip(exc.field, 120), clip(exc.detail)) from None

@@ -5,11 +5,40 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import InvalidProblem
 from engine.ir.fields import check_finite
+from engine.scenario.document import short
+
+
+def number(where: str, x: Any) -> float:
+    """:func:`~engine.ir.fields.check_finite`, quoting at most a short excerpt of a bad entry and
+    refusing integers beyond float range (which ``float()`` cannot convert).
+
+    Examples
+    --------
+    >>> number("cpt[0]", 10**400)
+    Traceback (most recent call last):
+    ...
+    engine.errors.InvalidProblem: cpt[0]: expected a number within float range \
+(about 1.8e308), found <an integer of about 401 digits>
+    """
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise InvalidProblem(where, f"expected a number, found {short(x)}")
+    if isinstance(x, int) and abs(x) > sys.float_info.max:
+        raise InvalidProblem(
+            where, f"expected a number within float range (about 1.8e308), found {short(x)}"
+        )
+    return check_finite(where, x)
+
+
+def _key(key: Any) -> str:
+    """A row key as written in a field path, cut short when huge."""
+    text = str(key)
+    return text if len(text) <= 60 else short(text)
 
 
 def per_entry(
@@ -17,7 +46,7 @@ def per_entry(
 ) -> tuple[float, ...]:
     """One number per parent configuration: a scalar broadcast, or a utility-shaped table."""
     if not isinstance(table, list | dict):
-        return (check_finite(where, table),) * math.prod(len(states[p]) for p in parents)
+        return (number(where, table),) * math.prod(len(states[p]) for p in parents)
     return flatten_table(where, table, parents, states, None)
 
 
@@ -32,7 +61,7 @@ def flatten_table(
     configurations = list(itertools.product(*(states[p] for p in parents)))
     width = 1 if child_states is None else len(child_states)
     if not isinstance(table, list | dict):
-        raise InvalidProblem(where, f"expected a list or a mapping of rows, found {table!r}")
+        raise InvalidProblem(where, f"expected a list or a mapping of rows, found {short(table)}")
     if isinstance(table, list):
         if table and isinstance(table[0], list):
             for i, row in enumerate(table):
@@ -41,7 +70,7 @@ def flatten_table(
                         f"{where}[{i}]", f"expected a row of {width} entries, found {len(row)}"
                     )
             table = [x for row in table for x in row]
-        return tuple(check_finite(f"{where}.table[{i}]", x) for i, x in enumerate(table))
+        return tuple(number(f"{where}.table[{i}]", x) for i, x in enumerate(table))
     if not parents:
         if child_states is None:
             raise InvalidProblem(where, "a utility without parents is a single number")
@@ -53,13 +82,13 @@ def flatten_table(
             expected = ", ".join(parents)
             raise InvalidProblem(
                 where,
-                f"row key {key!r} is not a configuration of ({expected}); "
+                f"row key {short(key)} is not a configuration of ({expected}); "
                 f"expected keys like {', '.join(configurations[0])!r}",
             )
         if child_states is None:
-            rows[configuration] = (check_finite(f"{where}[{key}]", row),)
+            rows[configuration] = (number(f"{where}[{_key(key)}]", row),)
         else:
-            rows[configuration] = probability_row(f"{where}[{key}]", row, child_states)
+            rows[configuration] = probability_row(f"{where}[{_key(key)}]", row, child_states)
     missing = [c for c in configurations if c not in rows]
     if missing:
         given = ", ".join(f"{p}={s}" for p, s in zip(parents, missing[0], strict=True))
@@ -75,15 +104,15 @@ def probability_row(where: str, row: Any, child_states: tuple[str, ...]) -> tupl
                 f"expected {len(child_states)} probabilities (one per state of "
                 f"{list(child_states)}), found {len(row)}",
             )
-        return tuple(check_finite(f"{where}[{i}]", x) for i, x in enumerate(row))
+        return tuple(number(f"{where}[{i}]", x) for i, x in enumerate(row))
     if not isinstance(row, dict):
         raise InvalidProblem(
-            where, f"expected a row of {len(child_states)} probabilities, found {row!r}"
+            where, f"expected a row of {len(child_states)} probabilities, found {short(row)}"
         )
     unknown = [s for s in row if str(s) not in child_states]
     if unknown:
         raise InvalidProblem(
-            where, f"unknown state {unknown[0]!r}; expected one of {list(child_states)}"
+            where, f"unknown state {short(unknown[0])}; expected one of {list(child_states)}"
         )
     given = {str(k): v for k, v in row.items()}
-    return tuple(check_finite(f"{where}.{s}", given.get(s, 0.0)) for s in child_states)
+    return tuple(number(f"{where}.{s}", given.get(s, 0.0)) for s in child_states)

@@ -4,6 +4,7 @@ contributions that explain the choice, and provenance."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -11,6 +12,34 @@ from typing import Any, Literal
 from engine.semantics.assessment import Assessment
 
 ContributionKind = Literal["value", "norm"]
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every non-finite float (NaN, +-inf) replaced by ``None``, recursively through
+    dicts, lists and tuples, so the result always passes
+    ``json.dumps(..., allow_nan=False)``. NumPy scalars become Python numbers. Scores are finite
+    for problems the IR accepts; this guarantees valid JSON (RFC 8259 has no NaN or Infinity)
+    for anything else, e.g. an option no rule could score.
+
+    Examples
+    --------
+    >>> json_safe({"score": float("-inf"), "cw": [1.0, float("nan")], "n": 2})
+    {'score': None, 'cw': [1.0, None], 'n': 2}
+    """
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str | int):
+        return obj
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(json_safe(v) for v in obj)
+    item = getattr(obj, "item", None)  # a NumPy scalar
+    if callable(item) and getattr(obj, "shape", None) == ():
+        return json_safe(item())
+    return obj
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +59,17 @@ class OptionReport:
     excluded_by: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "option": self.option,
-            "permissible": self.permissible,
-            "expected_values": self.expected_values,
-            "choiceworthiness": self.choiceworthiness,
-            "score": self.score,
-            "norm_violation": self.norm_violation,
-            "excluded_by": list(self.excluded_by),
-        }
+        return json_safe(
+            {
+                "option": self.option,
+                "permissible": self.permissible,
+                "expected_values": self.expected_values,
+                "choiceworthiness": self.choiceworthiness,
+                "score": self.score,
+                "norm_violation": self.norm_violation,
+                "excluded_by": list(self.excluded_by),
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +85,9 @@ class Contribution:
     amount: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "theory": self.theory, "amount": self.amount}
+        return json_safe(
+            {"kind": self.kind, "name": self.name, "theory": self.theory, "amount": self.amount}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +100,14 @@ class Exclusion:
     threshold: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "option": self.option,
-            "norm": self.norm,
-            "probability": self.probability,
-            "threshold": self.threshold,
-        }
+        return json_safe(
+            {
+                "option": self.option,
+                "norm": self.norm,
+                "probability": self.probability,
+                "threshold": self.threshold,
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +138,21 @@ class Explanation:
         return self.contributions[:k]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "runner_up": self.runner_up,
-            "margin": self.margin,
-            "contributions": [c.to_dict() for c in self.contributions],
-            "by_value": self.by_value,
-            "by_norm": self.by_norm,
-            "by_theory": self.by_theory,
-            "exclusions": [e.to_dict() for e in self.exclusions],
-            "unconstrained_best": self.unconstrained_best,
-            "decisive_principle": self.decisive_principle,
-            "tied_with": list(self.tied_with),
-            "narrative": self.narrative,
-        }
+        return json_safe(
+            {
+                "runner_up": self.runner_up,
+                "margin": self.margin,
+                "contributions": [c.to_dict() for c in self.contributions],
+                "by_value": self.by_value,
+                "by_norm": self.by_norm,
+                "by_theory": self.by_theory,
+                "exclusions": [e.to_dict() for e in self.exclusions],
+                "unconstrained_best": self.unconstrained_best,
+                "decisive_principle": self.decisive_principle,
+                "tied_with": list(self.tied_with),
+                "narrative": self.narrative,
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +172,15 @@ class Observation:
     decisions: dict[str, str | None]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "variable": self.variable,
-            "value": self.value,
-            "p_change": self.p_change,
-            "probability": self.probability,
-            "decisions": self.decisions,
-        }
+        return json_safe(
+            {
+                "variable": self.variable,
+                "value": self.value,
+                "p_change": self.p_change,
+                "probability": self.probability,
+                "decisions": self.decisions,
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,22 +219,26 @@ class Decision:
         return next(r for r in self.options if r.option == option)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "option": self.option,
-            "abstain": self.abstain,
-            "options": [r.to_dict() for r in self.options],
-            "explanation": self.explanation.to_dict(),
-            "provenance": self.provenance,
-            "chances": self.chances,
-            "incomparable": list(self.incomparable),
-            "policy_consistent": self.policy_consistent,
-            "policy_silent": self.policy_silent,
-            "p_best": self.p_best,
-            "p_best_se": self.p_best_se,
-            "p_best_samples": self.p_best_samples,
-            "value_of_information": [o.to_dict() for o in self.value_of_information],
-            "notes": list(self.notes),
-        } | ({"sampling": self.sampling} if self.sampling is not None else {})
+        """Plain JSON-ready data: every non-finite number is ``None`` (:func:`json_safe`)."""
+        return json_safe(
+            {
+                "option": self.option,
+                "abstain": self.abstain,
+                "options": [r.to_dict() for r in self.options],
+                "explanation": self.explanation.to_dict(),
+                "provenance": self.provenance,
+                "chances": self.chances,
+                "incomparable": list(self.incomparable),
+                "policy_consistent": self.policy_consistent,
+                "policy_silent": self.policy_silent,
+                "p_best": self.p_best,
+                "p_best_se": self.p_best_se,
+                "p_best_samples": self.p_best_samples,
+                "value_of_information": [o.to_dict() for o in self.value_of_information],
+                "notes": list(self.notes),
+            }
+            | ({"sampling": self.sampling} if self.sampling is not None else {})
+        )
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from engine.errors import InvalidProblem
-from engine.ir.fields import check_finite, check_name, check_parents, unique_names
+from engine.ir.fields import (
+    MAX_MAGNITUDE,
+    check_bounded,
+    check_finite,
+    check_name,
+    check_parents,
+    unique_names,
+)
 from engine.ir.hybrid_checks import check_hybrid, check_linear_terms, hybrid_edges
 from engine.ir.nodes import (
     CPT,
@@ -56,6 +63,9 @@ def check_problem(problem: DecisionProblem) -> None:
         check_parents(where, value.parents, states)
         check_table(where, value.table, _shape(value.parents, states), probabilities=False)
         check_linear_terms(where, value.linear, value.parents, states, continuous)
+        for term in value.linear:
+            for i, b in enumerate(term.coefficients):
+                check_bounded(f"{where}.linear.{term.variable}[{i}]", b)
     unique_names("values", (v.name for v in problem.values))
     for norm in problem.norms:
         check_norm(norm, problem, states, MODALITIES)
@@ -155,6 +165,8 @@ def _shape(parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> tuple[
 def check_table(
     where: str, table: Sequence[float], shape: tuple[int, ...], *, probabilities: bool
 ) -> None:
+    """``table`` has ``prod(shape)`` finite entries: probabilities in [0, 1], or utilities of
+    magnitude at most :data:`~engine.ir.fields.MAX_MAGNITUDE`."""
     expected = math.prod(shape)
     if len(table) != expected:
         dims = " x ".join(map(str, shape)) or "1"
@@ -162,7 +174,8 @@ def check_table(
             f"{where}.table", f"expected {expected} entries ({dims}), found {len(table)}"
         )
     for i, x in enumerate(table):
-        value = check_finite(f"{where}.table[{i}]", x)
+        at = f"{where}.table[{i}]"
+        value = check_finite(at, x) if probabilities else check_bounded(at, x, MAX_MAGNITUDE)
         if probabilities and not 0.0 <= value <= 1.0:
             raise InvalidProblem(
                 f"{where}.table[{i}]", f"expected a probability in [0, 1], found {x}"
@@ -218,33 +231,35 @@ def check_acyclic(
     cpts: Sequence[CPT],
     extra_edges: Iterable[tuple[str, str]] = (),
 ) -> None:
-    """Depth-first search; a back edge is reported as the cycle it closes."""
+    """Depth-first search with an explicit stack (no recursion, so a chain of any length is
+    fine); a back edge is reported as the cycle it closes."""
     children: dict[str, list[str]] = {name: [] for name in states}
     for cpt in cpts:
         for parent in cpt.parents:
             children[parent].append(cpt.child)
     for parent, child in extra_edges:
         children[parent].append(child)
-    colour: dict[str, int] = dict.fromkeys(children, 0)
-    path: list[str] = []
-
-    def visit(node: str) -> None:
-        colour[node] = 1
-        path.append(node)
-        for child in children[node]:
-            if colour[child] == 1:
+    colour: dict[str, int] = dict.fromkeys(children, 0)  # 0 unseen, 1 on the path, 2 done
+    for root in children:
+        if colour[root]:
+            continue
+        colour[root] = 1
+        path = [root]
+        pending = [iter(children[root])]  # pending[k]: the children of path[k] left to visit
+        while pending:
+            child = next(pending[-1], None)
+            if child is None:
+                pending.pop()
+                colour[path.pop()] = 2
+            elif colour[child] == 1:
                 cycle = [*path[path.index(child) :], child]
                 raise InvalidProblem(
                     "variables", f"the graph has a cycle {' -> '.join(cycle)}; CPTs must form a DAG"
                 )
-            if colour[child] == 0:
-                visit(child)
-        path.pop()
-        colour[node] = 2
-
-    for node in children:
-        if colour[node] == 0:
-            visit(node)
+            elif colour[child] == 0:
+                colour[child] = 1
+                path.append(child)
+                pending.append(iter(children[child]))
 
 
 def _check_uncertainty(problem: DecisionProblem, states: dict[str, tuple[str, ...]]) -> None:
@@ -283,7 +298,7 @@ def _check_uncertainty(problem: DecisionProblem, states: dict[str, tuple[str, ..
                     f"{where}.scale", f"expected {size} entries, found {len(item.scale)}"
                 )
             for i, scale in enumerate(item.scale):
-                if check_finite(f"{where}.scale[{i}]", scale) < 0:
+                if check_bounded(f"{where}.scale[{i}]", scale) < 0:
                     raise InvalidProblem(
                         f"{where}.scale[{i}]", f"expected a number >= 0, found {scale}"
                     )

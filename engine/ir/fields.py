@@ -7,6 +7,16 @@ from collections.abc import Iterable, Sequence
 
 from engine.errors import InvalidProblem
 
+#: The largest magnitude accepted for a utility, a value weight, a norm weight or a utility's
+#: noise scale. Choiceworthiness sums products weight x utility over values, theories and
+#: options (and rules then sum over theories and subtract across options), so each term must
+#: leave room: with |utility|, |weight| <= 1e15 a product is at most 1e30 and any realistic sum
+#: of them stays many orders of magnitude below the float maximum (~1.8e308), so no sum can
+#: overflow to inf and no inf - inf can make a score NaN. 1e15 is also below 2**53 (~9.007e15),
+#: so every integer utility or weight in range is represented exactly, and differences at the
+#: rules' relative tie tolerance (1e-9) remain resolvable.
+MAX_MAGNITUDE = 1e15
+
 
 def check_finite(where: str, x: object) -> float:
     """``x`` as a float, or :class:`InvalidProblem` at ``where`` when it is not a finite real
@@ -22,6 +32,31 @@ def check_finite(where: str, x: object) -> float:
     if not math.isfinite(x):
         raise InvalidProblem(where, f"expected a finite number, found {x!r}")
     return float(x)
+
+
+def check_bounded(where: str, x: object, bound: float = MAX_MAGNITUDE) -> float:
+    """``x`` as a float, or :class:`InvalidProblem` at ``where`` when it is not finite or its
+    magnitude exceeds ``bound`` (:data:`MAX_MAGNITUDE`, which keeps sums finite and exact).
+
+    Examples
+    --------
+    >>> check_bounded("values.v.table[0]", -3)
+    -3.0
+    >>> check_bounded("values.v.table[0]", 1e308)
+    Traceback (most recent call last):
+    ...
+    engine.errors.InvalidProblem: values.v.table[0]: expected a magnitude <= 1e+15 ...
+    """
+    value = check_finite(where, x)
+    if abs(value) > bound:
+        short = f"{value:g}"
+        found = short if float(short) == value else repr(value)
+        raise InvalidProblem(
+            where,
+            f"expected a magnitude <= {bound:g} (so sums over values, theories and options stay "
+            f"finite and exact), found {found}",
+        )
+    return value
 
 
 def check_name(where: str, name: object) -> None:

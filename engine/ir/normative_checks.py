@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from engine.errors import InvalidProblem
-from engine.ir.fields import check_finite, check_name, unique_names
+from engine.ir.fields import check_bounded, check_finite, check_name, unique_names
 from engine.ir.nodes import ABSTRACTIONS, Clause, Norm, Policy, Theory
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def check_norm(
             )
         check_clause(f"{where}.condition.{clause.variable}", clause, states, continuous)
     unique_names(f"{where}.condition", (c.variable for c in norm.condition))
-    if check_finite(f"{where}.weight", norm.weight) < 0:
+    if check_bounded(f"{where}.weight", norm.weight) < 0:
         raise InvalidProblem(f"{where}.weight", f"expected a weight >= 0, found {norm.weight}")
     threshold = check_finite(f"{where}.threshold", norm.threshold)
     if not 0.0 <= threshold < 1.0:
@@ -111,7 +111,7 @@ def check_theory(
                 f"{where}.value_weights",
                 f"unknown value {value!r}; expected one of {sorted(values)}",
             )
-        check_finite(f"{where}.value_weights.{value}", weight)
+        check_bounded(f"{where}.value_weights.{value}", weight)
     unique_names(f"{where}.value_weights", (v for v, _ in theory.value_weights))
     norms = {n.name for n in problem.norms}
     for norm in theory.norms or ():

@@ -131,15 +131,60 @@ def _marked(cw: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return np.broadcast_to(np.asarray(mask, dtype=bool)[..., None], cw.shape)
 
 
+def comparable(values: np.ndarray) -> np.ndarray:
+    """``values`` with NaN replaced by -inf, so that comparisons and ``max`` are total orders.
+
+    The IR bounds utilities and weights (:data:`engine.ir.fields.MAX_MAGNITUDE`) so scores stay
+    finite; this is the second line of defence: a NaN (e.g. inf - inf) ranks below every number
+    instead of failing every comparison, which would leave no option within tolerance of a NaN
+    best and nothing to choose.
+
+    Examples
+    --------
+    >>> comparable(np.array([1.0, np.nan])).tolist()
+    [1.0, -inf]
+    """
+    values = np.asarray(values, dtype=float)
+    return np.where(np.isnan(values), -np.inf, values)
+
+
 def tolerance(values: np.ndarray, relative: float = TIE_TOLERANCE) -> float:
-    """Absolute tolerance ``relative * max(1, max |values|)`` for comparing scores."""
-    return relative * max(1.0, float(np.abs(values).max())) if values.size else relative
+    """Absolute tolerance ``relative * max(1, max |values|)`` for comparing scores; only the
+    finite values count, so an infinite score cannot make the tolerance infinite (and
+    ``best - tolerance`` NaN).
+
+    Examples
+    --------
+    >>> tolerance(np.array([2e9, -np.inf, np.nan]))
+    2.0
+    """
+    values = np.asarray(values, dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    return relative * max(1.0, float(finite.max())) if finite.size else relative
+
+
+def at_best(values: np.ndarray, relative: float = TIE_TOLERANCE) -> np.ndarray:
+    """Mask of the values within :func:`tolerance` of the largest (NaN counting as -inf). Never
+    empty for a non-empty ``values``: the largest is always marked, even when it is infinite.
+
+    Examples
+    --------
+    >>> at_best(np.array([np.nan, 1.0, 1.0 - 1e-12, 0.5])).tolist()
+    [False, True, True, False]
+    >>> at_best(np.array([np.nan, np.nan])).tolist()
+    [True, True]
+    """
+    values = comparable(values)
+    if not values.size:
+        return np.zeros(0, dtype=bool)
+    best = values.max()
+    return (values == best) | (values >= best - tolerance(values, relative))
 
 
 def favourites(cw: np.ndarray, relative: float = TIE_TOLERANCE) -> np.ndarray:
-    """right[a, T] = 1 when a maximises CW_T (within tolerance), else 0."""
+    """right[a, T] = 1 when a maximises CW_T (within tolerance), else 0; every theory has at
+    least one favourite."""
     right = np.zeros(cw.shape)
     for t in range(cw.shape[1]):
-        column = cw[:, t]
-        right[:, t] = column >= column.max() - tolerance(column, relative)
+        right[:, t] = at_best(cw[:, t], relative)
     return right

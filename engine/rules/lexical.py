@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, tolerance
+from engine.rules.base import (
+    DEFAULT_OPTIONS,
+    Aggregate,
+    RuleOptions,
+    comparable,
+    tolerance,
+)
 from engine.rules.expected import maximise_expected_choiceworthiness
 
 
@@ -15,11 +21,16 @@ def default_criteria(cw: np.ndarray, credences: np.ndarray) -> np.ndarray:
 
 
 def lexical_best(criteria: np.ndarray, candidates: list[int], relative: float) -> list[int]:
-    """Keep the candidates within tolerance of the best on each criterion in turn."""
+    """Keep the candidates within tolerance of the best on each criterion in turn. At least one
+    candidate always survives (the best, NaN counting as -inf), so :func:`lexicographic`,
+    which removes the survivors class by class, always terminates."""
     for k in range(criteria.shape[1]):
-        column = criteria[candidates, k]
+        column = comparable(criteria[candidates, k])
         tol = tolerance(criteria[:, k], relative)
-        candidates = [c for c, x in zip(candidates, column, strict=True) if x >= column.max() - tol]
+        best = column.max()
+        candidates = [
+            c for c, x in zip(candidates, column, strict=True) if x == best or x >= best - tol
+        ]
         if len(candidates) == 1:
             break
     return candidates
@@ -54,7 +65,7 @@ def lexicographic(
     remaining = list(range(cw.shape[0]))
     level = 0
     while remaining:
-        best = lexical_best(criteria, remaining, options.tolerance)
+        best = lexical_best(criteria, remaining, options.tolerance) or remaining
         scores[best] = -level
         remaining = [i for i in remaining if i not in best]
         level += 1
@@ -83,7 +94,9 @@ def pareto(
     >>> agg.scores.tolist(), agg.incomparable
     ([-0.0, -0.0, -2.0], (0, 1))
     """
-    criteria = options.criteria if options.criteria is not None else default_criteria(cw, credences)
+    criteria = comparable(
+        options.criteria if options.criteria is not None else default_criteria(cw, credences)
+    )
     tol = np.array([tolerance(criteria[:, k], options.tolerance) for k in range(criteria.shape[1])])
     n = cw.shape[0]
     dominated_by = np.zeros(n)
@@ -94,7 +107,9 @@ def pareto(
             dominated_by[a] += bool(weakly and strictly)
     undominated = tuple(int(i) for i in np.flatnonzero(dominated_by == 0))
     first = criteria[undominated[0]]
-    equal = all(np.all(np.abs(criteria[i] - first) <= tol) for i in undominated)
+    equal = all(
+        np.all((criteria[i] == first) | (np.abs(criteria[i] - first) <= tol)) for i in undominated
+    )
     return Aggregate(
         scores=-dominated_by,
         theory_weights=None,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, tolerance
+from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, comparable, tolerance
 
 
 def borda_scores(cw: np.ndarray, relative: float) -> np.ndarray:
     """B_T(a) = #{b : b ranks below a in T} - #{b : b ranks above a in T} per theory."""
     scores = np.zeros(cw.shape)
     for t in range(cw.shape[1]):
-        column = cw[:, t]
+        column = comparable(cw[:, t])  # NaN ranks last; infinities rank as they compare
         tol = tolerance(column, relative)
         below = (column[None, :] < column[:, None] - tol).sum(axis=1)
         above = (column[None, :] > column[:, None] + tol).sum(axis=1)

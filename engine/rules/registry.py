@@ -28,6 +28,7 @@ from engine.rules.base import (
 from engine.rules.base import (
     RuleOptions as RuleOptions,
 )
+from engine.rules.base import comparable, tolerance
 from engine.rules.base import (
     normalisers as normalisers,
 )
@@ -86,39 +87,43 @@ def ranking(aggregate: Aggregate, names: tuple[str, ...]) -> list[int]:
     by score, then tiebreak, then name.
 
     Scores within ``TIE_TOLERANCE`` (relative) of the best count as tied, so round-off between
-    backends cannot flip a decision, and the order of options never matters.
+    backends cannot flip a decision, and the order of options never matters. A NaN score ranks
+    last (:func:`~engine.rules.base.comparable`), so the best always ties itself and every
+    option is ranked even when a score is not a number.
     """
-
-    def tolerance(values: np.ndarray) -> float:
-        return TIE_TOLERANCE * max(1.0, float(np.abs(values).max()))
-
+    scores = comparable(aggregate.scores)
+    tiebreak = None if aggregate.tiebreak is None else comparable(aggregate.tiebreak)
     remaining = list(range(len(names)))
     order: list[int] = []
     if aggregate.drawn is not None:
         order.append(aggregate.drawn)
         remaining.remove(aggregate.drawn)
     while remaining:
-        top = max(aggregate.scores[i] for i in remaining)
-        tied = [i for i in remaining if aggregate.scores[i] >= top - tolerance(aggregate.scores)]
-        if aggregate.tiebreak is not None and len(tied) > 1:
-            best_tb = max(aggregate.tiebreak[i] for i in tied)
-            tb_tol = tolerance(aggregate.tiebreak)
-            tied = [i for i in tied if aggregate.tiebreak[i] >= best_tb - tb_tol]
+        top = max(scores[i] for i in remaining)
+        tied = [i for i in remaining if _within(scores, i, top)]
+        if tiebreak is not None and len(tied) > 1:
+            best_tb = max(tiebreak[i] for i in tied)
+            tied = [i for i in tied if _within(tiebreak, i, best_tb)]
         pick = min(tied, key=lambda i: names[i])
         order.append(pick)
         remaining.remove(pick)
     return order
 
 
+def _within(values: np.ndarray, i: int, best: float) -> bool:
+    """values[i] ties ``best`` within ``TIE_TOLERANCE`` relative to the largest finite |value|;
+    an infinite ``best`` ties only itself (``best - tolerance`` is never NaN). ``values`` has
+    no NaN (:func:`~engine.rules.base.comparable`), so ``best`` itself always ties."""
+    return bool(values[i] == best or values[i] >= best - tolerance(values))
+
+
 def tied_with_best(aggregate: Aggregate, order: list[int]) -> list[int]:
     """Options (after the first in ``order``) whose score ties the best one's."""
     if not order or aggregate.drawn is not None:
         return []
-    best = aggregate.scores[order[0]]
-    tol = TIE_TOLERANCE * max(1.0, float(np.abs(aggregate.scores).max()))
-    tied = [i for i in order[1:] if aggregate.scores[i] >= best - tol]
+    scores = comparable(aggregate.scores)
+    tied = [i for i in order[1:] if _within(scores, i, scores[order[0]])]
     if aggregate.tiebreak is not None and tied:
-        tb = aggregate.tiebreak
-        tb_tol = TIE_TOLERANCE * max(1.0, float(np.abs(tb).max()))
-        tied = [i for i in tied if tb[i] >= tb[order[0]] - tb_tol]
+        tb = comparable(aggregate.tiebreak)
+        tied = [i for i in tied if _within(tb, i, tb[order[0]])]
     return tied

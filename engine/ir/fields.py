@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Sequence
 
 from engine.errors import InvalidProblem
@@ -28,10 +29,18 @@ def check_finite(where: str, x: object) -> float:
     2.0
     """
     if isinstance(x, bool) or not isinstance(x, int | float):
-        raise InvalidProblem(where, f"expected a number, found {x!r}")
+        raise InvalidProblem(where, f"expected a number, found {_short(x)}")
+    if isinstance(x, int) and abs(x) > sys.float_info.max:  # float(x) would overflow
+        raise InvalidProblem(where, f"expected a number within float range, found {_short(x)}")
     if not math.isfinite(x):
         raise InvalidProblem(where, f"expected a finite number, found {x!r}")
     return float(x)
+
+
+def _short(x: object, limit: int = 40) -> str:
+    """``repr(x)`` cut to ``limit`` characters (a 400-digit integer is not quoted whole)."""
+    text = repr(x)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
 
 
 def check_bounded(where: str, x: object, bound: float = MAX_MAGNITUDE) -> float:

@@ -199,3 +199,12 @@ def test_cycle_is_still_reported_with_its_message():
         )
     assert info.value.field == "variables"
     assert "the graph has a cycle a -> b -> a; CPTs must form a DAG" in str(info.value)
+
+
+def test_an_integer_beyond_float_range_is_refused_without_quoting_it() -> None:
+    from engine.errors import InvalidProblem
+    from engine.ir.fields import check_finite
+
+    with pytest.raises(InvalidProblem, match="within float range") as caught:
+        check_finite("values.v.table[0]", 10**400)
+    assert len(str(caught.value)) < 150

@@ -65,7 +65,7 @@ def lexicographic(
     remaining = list(range(cw.shape[0]))
     level = 0
     while remaining:
-        best = lexical_best(criteria, remaining, options.tolerance) or remaining
+        best = lexical_best(criteria, remaining, options.tolerance)
         scores[best] = -level
         remaining = [i for i in remaining if i not in best]
         level += 1

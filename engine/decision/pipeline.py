@@ -33,7 +33,7 @@ from engine.decision.provenance import provenance
 from engine.decision.result import Decision, option_reports
 from engine.decision.sampling import summarise_sampling
 from engine.decision.settings import ON_SILENCE, Settings, resolve_settings, sampling_options
-from engine.errors import PolicyError
+from engine.errors import EvidenceError, PolicyError, listing
 from engine.ir import DecisionProblem
 from engine.ir.evidence import check_evidence
 from engine.ir.observe import all_continuous_observed, observe_continuous
@@ -123,7 +123,16 @@ def decide_in_context(
         tie_break=tie_break,
     )
     engine = backend_for(backend, hybrid=problem.is_hybrid, **sampling_options(seed, particles))
-    assessment = assess(problem, evidence, engine)
+    try:
+        assessment = assess(problem, evidence, engine)
+    except EvidenceError as exc:
+        if problem is stated:
+            raise
+        # the reduced problem's virtual-evidence nodes are internal: name what the user gave
+        shown = listing(f"{k}={v}" for k, v in stated_evidence.items())
+        raise EvidenceError(
+            f"evidence ({shown}) has probability 0 under the model for some option"
+        ) from exc
     kind, alpha = parse_risk(settings.risk)
     if kind == "cvar" and assessment.sampling is not None:
         cw = assessment.sampling.cvar(alpha)

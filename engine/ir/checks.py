@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from engine.errors import InvalidProblem
 from engine.ir.fields import (
     MAX_MAGNITUDE,
@@ -22,6 +24,7 @@ from engine.ir.fields import (
     unique_names,
 )
 from engine.ir.hybrid_checks import check_hybrid, check_linear_terms, hybrid_edges
+from engine.ir.limits import FACTOR_ENTRIES, NODES, STATES, TOTAL_ENTRIES, check_entries
 from engine.ir.nodes import (
     CPT,
     FORMALISMS,
@@ -33,6 +36,7 @@ from engine.ir.nodes import (
     Variable,
 )
 from engine.ir.normative_checks import check_credences, check_norm, check_policy, check_theory
+from engine.ir.width import largest_factor
 
 if TYPE_CHECKING:
     from engine.ir.continuous import ContinuousVariable, LogisticCPT
@@ -80,6 +84,32 @@ def check_problem(problem: DecisionProblem) -> None:
         check_policy(policy, problem, FORMALISMS)
     unique_names("policies", (p.name for p in problem.policies))
     _check_uncertainty(problem, states)
+    _check_query_sizes(problem, states)
+
+
+def _check_query_sizes(problem: DecisionProblem, states: dict[str, tuple[str, ...]]) -> None:
+    """Every table exact inference builds for a value, norm or policy case stays within the
+    ``factor_entries`` limit (:func:`engine.ir.width.largest_factor`; the decision counts as
+    one axis, since all options are evaluated at once). Problems with continuous variables
+    are sampled, not eliminated, and are not checked here."""
+    if problem.continuous or problem.logistic:
+        return
+    parents = {cpt.child: cpt.parents for cpt in problem.cpts}
+    cards = {name: len(s) for name, s in states.items()}
+    decision = problem.decision.name
+    queries = [(f"values.{v.name}.parents", v.parents) for v in problem.values]
+    queries += [
+        (f"norms.{n.name}.condition", [c.variable for c in n.condition]) for n in problem.norms
+    ]
+    queries += [
+        (f"policies.{p.name}.cases[{k}].when", [c.variable for c in case.when])
+        for p in problem.policies
+        for k, case in enumerate(p.cases)
+    ]
+    bound = FACTOR_ENTRIES.value()
+    for where, targets in queries:
+        known = {t for t in targets if t in cards} | {decision}
+        FACTOR_ENTRIES.check(where, largest_factor(parents, cards, known, bound))
 
 
 def check_network(network: BayesianNetwork) -> None:
@@ -101,7 +131,10 @@ def _check_chance_part(
     decision: str | None,
 ) -> None:
     """CPTs (logistic CPDs for discrete children of continuous variables), continuous
-    variables, and one acyclic graph over all of them."""
+    variables, and one acyclic graph over all of them, within the ``nodes`` and
+    ``total_entries`` limits."""
+    NODES.check("variables", len(variables) + len(continuous))
+    TOTAL_ENTRIES.check("variables", sum(len(cpt.table) for cpt in cpts))
     check_hybrid(continuous, logistic, states)
     by_logistic = {c.child for c in logistic}
     for cpt in cpts:
@@ -152,6 +185,7 @@ def check_variables(variables: Sequence[Variable], states: dict[str, tuple[str, 
             )
         if not variable.states:
             raise InvalidProblem(f"{where}.states", "expected at least one state, found none")
+        STATES.check(f"{where}.states", len(variable.states))
         for state in variable.states:
             check_name(f"{where}.states", state)
         unique_names(f"{where}.states", variable.states)
@@ -164,22 +198,40 @@ def _shape(parents: Sequence[str], states: dict[str, tuple[str, ...]]) -> tuple[
 
 def check_table(
     where: str, table: Sequence[float], shape: tuple[int, ...], *, probabilities: bool
-) -> None:
-    """``table`` has ``prod(shape)`` finite entries: probabilities in [0, 1], or utilities of
-    magnitude at most :data:`~engine.ir.fields.MAX_MAGNITUDE`."""
-    expected = math.prod(shape)
+) -> np.ndarray:
+    """``table`` has ``prod(shape)`` finite entries (at most the ``table_entries`` limit):
+    probabilities in [0, 1], or utilities of magnitude at most
+    :data:`~engine.ir.fields.MAX_MAGNITUDE`. Returns the entries as an array (checked at
+    array speed; the first bad entry is reported with the scalar checks' message)."""
+    expected = check_entries(where, shape)
     if len(table) != expected:
-        dims = " x ".join(map(str, shape)) or "1"
+        dims = " x ".join(map(str, shape)) if len(shape) <= 8 else f"{len(shape)} axes"
         raise InvalidProblem(
-            f"{where}.table", f"expected {expected} entries ({dims}), found {len(table)}"
+            f"{where}.table", f"expected {expected:,} entries ({dims or '1'}), found {len(table):,}"
         )
-    for i, x in enumerate(table):
-        at = f"{where}.table[{i}]"
-        value = check_finite(at, x) if probabilities else check_bounded(at, x, MAX_MAGNITUDE)
-        if probabilities and not 0.0 <= value <= 1.0:
-            raise InvalidProblem(
-                f"{where}.table[{i}]", f"expected a probability in [0, 1], found {x}"
-            )
+    array = _as_floats(table, expected)
+    valid = array is not None and bool(
+        np.all((array >= 0.0) & (array <= 1.0) if probabilities else np.abs(array) <= MAX_MAGNITUDE)
+    )
+    if not valid:  # find and name the first bad entry
+        for i, x in enumerate(table):
+            at = f"{where}.table[{i}]"
+            value = check_finite(at, x) if probabilities else check_bounded(at, x, MAX_MAGNITUDE)
+            if probabilities and not 0.0 <= value <= 1.0:
+                raise InvalidProblem(at, f"expected a probability in [0, 1], found {x}")
+        array = np.asarray([float(x) for x in table])
+    return array
+
+
+def _as_floats(table: Sequence[float], count: int) -> np.ndarray | None:
+    """The entries as a float array when every one is a plain ``int`` or ``float`` within float
+    range (no bools, strings or NaN-producing conversions); otherwise ``None``."""
+    if not set(map(type, table)) <= {float, int}:
+        return None
+    try:
+        return np.fromiter(table, dtype=float, count=count)
+    except OverflowError:  # an integer beyond float range
+        return None
 
 
 def check_cpts(
@@ -209,11 +261,18 @@ def check_cpts(
             raise InvalidProblem(f"{where}.parents", f"{cpt.child!r} cannot be its own parent")
         parent_shape = _shape(cpt.parents, states)
         n_child = len(states[cpt.child])
-        check_table(where, cpt.table, (*parent_shape, n_child), probabilities=True)
-        parent_rows = itertools.product(*(states[p] for p in cpt.parents))
-        for row, parent_states in enumerate(parent_rows):
+        array = check_table(where, cpt.table, (*parent_shape, n_child), probabilities=True)
+        sums = array.reshape(-1, n_child).sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1.0) > ROW_TOLERANCE)
+        if bad.size:
+            row = int(bad[0])
             total = math.fsum(cpt.table[row * n_child : (row + 1) * n_child])
             if abs(total - 1.0) > ROW_TOLERANCE:
+                parent_states = next(
+                    itertools.islice(
+                        itertools.product(*(states[p] for p in cpt.parents)), row, None
+                    )
+                )
                 given = ", ".join(
                     f"{p}={s}" for p, s in zip(cpt.parents, parent_states, strict=True)
                 )

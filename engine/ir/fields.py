@@ -6,7 +6,8 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 
-from engine.errors import InvalidProblem
+from engine.errors import InvalidProblem, listing
+from engine.ir.limits import PARENTS
 
 #: The largest magnitude accepted for a utility, a value weight, a norm weight or a utility's
 #: noise scale. Choiceworthiness sums products weight x utility over values, theories and
@@ -95,6 +96,7 @@ def check_parents(
     """Every parent at ``where.parents`` is a known discrete variable (or the decision), listed
     once. A continuous parent cannot index a table: ``continuous_fix`` says where it belongs;
     ``unknown_fix`` is added to the message about an unknown parent."""
+    PARENTS.check(f"{where}.parents", len(parents))
     continuous = set(continuous)
     for parent in parents:
         if parent in continuous:
@@ -106,6 +108,6 @@ def check_parents(
             hint = f" ({unknown_fix})" if unknown_fix else ""
             raise InvalidProblem(
                 f"{where}.parents",
-                f"unknown parent {parent!r}; expected one of {sorted(states)}{hint}",
+                f"unknown parent {parent!r}; expected one of {listing(sorted(states))}{hint}",
             )
     unique_names(f"{where}.parents", parents)

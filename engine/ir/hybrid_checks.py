@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from engine.errors import InvalidProblem
+from engine.errors import InvalidProblem, listing
 from engine.ir.continuous import FAMILY_PARAMETERS, LINEAR_LOCATION
 from engine.ir.fields import check_finite, check_parents
 
@@ -62,7 +62,8 @@ def check_hybrid(
             if name not in names:
                 raise InvalidProblem(
                     f"{where}.inputs",
-                    f"{name!r} is not a continuous variable; expected one of {sorted(names)}",
+                    f"{name!r} is not a continuous variable; "
+                    f"expected one of {listing(sorted(names))}",
                 )
         n_child = len(states[cpt.child])
         rows = math.prod(len(states[p]) for p in cpt.parents)
@@ -84,7 +85,8 @@ def check_linear_terms(
             raise InvalidProblem(
                 f"{where}.linear",
                 f"{term.variable!r} is not a continuous variable; "
-                f"expected one of {sorted(known) or 'none (declare it under continuous:)'}",
+                "expected one of "
+                f"{listing(sorted(known)) or 'none (declare it under continuous:)'}",
             )
         _check_numbers(f"{where}.linear.{term.variable}", term.coefficients, rows)
 
@@ -143,7 +145,8 @@ def _check_coefficients(variable: ContinuousVariable, known: set[str]) -> None:
     for name, b in variable.coefficients:
         if name not in known:
             raise InvalidProblem(
-                where, f"{name!r} is not a continuous variable; expected one of {sorted(known)}"
+                where,
+                f"{name!r} is not a continuous variable; expected one of {listing(sorted(known))}",
             )
         if name == variable.name:
             raise InvalidProblem(where, f"{name!r} cannot be its own parent")

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from engine.errors import InvalidProblem
+from engine.errors import InvalidProblem, listing
 from engine.ir.fields import check_bounded, check_finite, check_name, unique_names
 from engine.ir.nodes import ABSTRACTIONS, Clause, Norm, Policy, Theory
 
@@ -43,7 +43,8 @@ def check_clause(
     for state in clause.states:
         if state not in states[clause.variable]:
             raise InvalidProblem(
-                where, f"unknown state {state!r}; expected one of {list(states[clause.variable])}"
+                where,
+                f"unknown state {state!r}; expected one of {listing(states[clause.variable])}",
             )
 
 
@@ -62,7 +63,7 @@ def check_norm(
     options = problem.decision.options
     if norm.option not in options:
         raise InvalidProblem(
-            f"{where}.option", f"unknown option {norm.option!r}; expected one of {list(options)}"
+            f"{where}.option", f"unknown option {norm.option!r}; expected one of {listing(options)}"
         )
     continuous = {v.name for v in problem.continuous}
     for clause in norm.condition:
@@ -109,7 +110,7 @@ def check_theory(
         if value not in values:
             raise InvalidProblem(
                 f"{where}.value_weights",
-                f"unknown value {value!r}; expected one of {sorted(values)}",
+                f"unknown value {value!r}; expected one of {listing(sorted(values))}",
             )
         check_bounded(f"{where}.value_weights.{value}", weight)
     unique_names(f"{where}.value_weights", (v for v, _ in theory.value_weights))
@@ -117,7 +118,7 @@ def check_theory(
     for norm in theory.norms or ():
         if norm not in norms:
             raise InvalidProblem(
-                f"{where}.norms", f"unknown norm {norm!r}; expected one of {sorted(norms)}"
+                f"{where}.norms", f"unknown norm {norm!r}; expected one of {listing(sorted(norms))}"
             )
 
 
@@ -146,7 +147,7 @@ def check_policy(policy: Policy, problem: DecisionProblem, formalisms: tuple[str
         if theory not in theories:
             raise InvalidProblem(
                 f"{where}.credences",
-                f"unknown theory {theory!r}; expected one of {sorted(theories)}",
+                f"unknown theory {theory!r}; expected one of {listing(sorted(theories))}",
             )
     unique_names(f"{where}.credences", (t for t, _ in policy.credences))
     if policy.credences:  # empty: the problem's own credences apply

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import InvalidProblem
+from engine.errors import InvalidProblem, listing
 from engine.ir import ContinuousVariable, LogisticCPT
 from engine.ir.continuous import FAMILY_PARAMETERS
 from engine.ir.fields import check_parents
@@ -67,13 +67,14 @@ def logistic_cpt(
         if name not in continuous:
             raise InvalidProblem(
                 f"{where}.inputs",
-                f"{name!r} is not a continuous variable; expected one of {sorted(continuous)}",
+                f"{name!r} is not a continuous variable; "
+                f"expected one of {listing(sorted(continuous))}",
             )
     for state, row in variable.logistic.weights.items():
         if state not in child_states:
             raise InvalidProblem(
                 f"{where}.weights",
-                f"unknown state {state!r}; expected one of {list(child_states)}",
+                f"unknown state {state!r}; expected one of {listing(child_states)}",
             )
         for name in row:
             if name not in inputs:

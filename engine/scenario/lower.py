@@ -3,8 +3,6 @@ parameter uncertainty."""
 
 from __future__ import annotations
 
-import math
-
 from engine.errors import InvalidProblem
 from engine.ir import (
     CPT,
@@ -23,7 +21,8 @@ from engine.ir import (
     ValueDimension,
     Variable,
 )
-from engine.ir.fields import check_finite, check_parents
+from engine.ir.fields import check_parents
+from engine.ir.limits import STATES
 from engine.scenario.hybrid import continuous_variables, logistic_cpt
 from engine.scenario.models import IntervalModel, ScenarioModel
 from engine.scenario.tables import flatten_table, per_entry
@@ -38,6 +37,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
     """Turn a parsed scenario into the IR (tables flattened, conditions normalised)."""
     states: dict[str, tuple[str, ...]] = {model.decision.name: tuple(model.decision.options)}
     for variable in model.variables:
+        STATES.check(f"variables.{variable.name}.states", len(variable.states))
         states.setdefault(variable.name, tuple(variable.states))
 
     continuous = continuous_variables(model.continuous, states)
@@ -83,11 +83,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
             continuous=continuous_names,
             continuous_fix=LOGISTIC_INSTEAD,
         )
-        table = (
-            (check_finite(where, value.utility),) * math.prod(len(states[p]) for p in value.parents)
-            if not isinstance(value.utility, list | dict)
-            else flatten_table(where, value.utility, value.parents, states, None)
-        )
+        table = per_entry(where, value.utility, value.parents, states)
         linear = tuple(
             LinearTerm(
                 name,

@@ -7,14 +7,17 @@ when it runs, so ``phronesis --help`` and a decision on a discrete problem stay 
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from engine.errors import PhronesisError
+from engine.ir.limits import LIMITS
 from phronesis.cli import bench, decide, learn, network, ontology
-from phronesis.cli.options import errors
+from phronesis.cli.options import errors, fail
 
 app = typer.Typer(
     name="phronesis",
@@ -25,6 +28,30 @@ app = typer.Typer(
 )
 for group in (decide, network, ontology, learn, bench):
     group.register(app)
+
+
+@app.callback()
+def limits(
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--limit",
+            help="Raise a resource limit, NAME=N (repeatable; before the command): "
+            f"{', '.join(LIMITS)}.",
+        ),
+    ] = None,
+) -> None:
+    """Probabilistic ethical reasoning: decisions under empirical and normative uncertainty."""
+    for setting in limit or ():
+        name, _, number = setting.partition("=")
+        chosen = LIMITS.get(name.strip())
+        digits = number.strip().replace("_", "").replace(",", "")
+        if chosen is None or not digits.isdigit() or int(digits) <= 0:
+            fail(
+                f"--limit {setting}: expected NAME=N with N a positive integer and NAME one of "
+                f"{', '.join(LIMITS)}"
+            )
+        os.environ[chosen.variable] = digits
 
 
 def main() -> None:

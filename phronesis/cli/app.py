@@ -55,12 +55,28 @@ def limits(
 
 
 def main() -> None:
-    """The console script ``phronesis``."""
+    """The console script ``phronesis``: a user error (a bad file, option or argument) is one
+    line on stderr and exit code 2."""
+    if len(sys.argv) <= 1:
+        app()  # prints the help
     try:
-        app()
+        code = app(standalone_mode=False)
     except PhronesisError as exc:  # an error raised outside a command's own handler
-        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _one_line(str(exc))
+    except typer.Abort:
+        errors.print("Aborted.")
+        sys.exit(1)
+    except typer.TyperException as exc:  # a usage error: bad option, value or command
+        context = getattr(exc, "ctx", None)
+        where = f" (see '{context.command_path} --help')" if context is not None else ""
+        _one_line(f"{exc.format_message()}{where}")
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _one_line(message: str) -> None:
+    text = " ".join(message.split())
+    errors.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 The only package that imports engine, ontology and models together: :func:`load` reads any
 input file into the IR, :func:`decide` decides a problem and composes the analyses on the
-decision, :func:`posterior` queries a problem's network. The command line is
+decision, :func:`posterior` queries a problem's network; :func:`compile` prepares a problem for
+the decision kernel and :func:`decide_rows` decides many evidence rows (agents, situations) at
+once as array operations. The command line is
 :mod:`phronesis.cli`.
 
 Examples
@@ -19,6 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine import BayesianNetwork, Decision, DecisionProblem, PhronesisError
+    from engine.kernel.batch import DecisionBatch
+    from engine.kernel.compiled import CompiledProblem
+    from engine.kernel.compiled import compile_problem as compile  # noqa: A004
+    from engine.kernel.decide import decide_rows
     from phronesis.api import decide, posterior
     from phronesis.inputs import load
 
@@ -28,6 +34,10 @@ _PUBLIC = {
     "Decision": "engine",
     "DecisionProblem": "engine",
     "PhronesisError": "engine",
+    "CompiledProblem": "engine.kernel.compiled",
+    "DecisionBatch": "engine.kernel.batch",
+    "compile": "engine.kernel.compiled:compile_problem",
+    "decide_rows": "engine.kernel.decide",
     "decide": "phronesis.api",
     "posterior": "phronesis.api",
     "load": "phronesis.inputs",
@@ -35,10 +45,14 @@ _PUBLIC = {
 
 __all__ = [
     "BayesianNetwork",
+    "CompiledProblem",
     "Decision",
+    "DecisionBatch",
     "DecisionProblem",
     "PhronesisError",
+    "compile",
     "decide",
+    "decide_rows",
     "load",
     "posterior",
 ]
@@ -48,5 +62,6 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
+        module, _, attribute = _PUBLIC[name].partition(":")
+        return getattr(importlib.import_module(module), attribute or name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

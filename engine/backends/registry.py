@@ -120,6 +120,20 @@ def require_discrete(network: BayesianNetwork, backend: str) -> None:
 
 
 def _instantiate(spec: BackendSpec, options: dict[str, Any]) -> InferenceBackend:
+    """A backend instance; an exact backend built with default options is shared within the
+    process (it caches its compiled queries, so naming a backend again compiles nothing anew).
+    Sampling backends carry a seed and are built afresh."""
+    if options or spec.capabilities.sampling:
+        return _build(spec, tuple(sorted(options.items())))
+    return _shared(spec.name, spec.target)
+
+
+@functools.cache
+def _shared(name: str, target: str) -> InferenceBackend:
+    return _build(specs()[name], ())
+
+
+def _build(spec: BackendSpec, options: tuple[tuple[str, Any], ...]) -> InferenceBackend:
     module_name, attribute = spec.target.split(":")
     try:
         module = importlib.import_module(module_name)
@@ -128,4 +142,4 @@ def _instantiate(spec: BackendSpec, options: dict[str, Any]) -> InferenceBackend
             f"backend {spec.name!r} needs a package that is not installed ({exc.name}); "
             "install phronesis with its dependencies (pip install -e .)"
         ) from exc
-    return getattr(module, attribute)(**options)
+    return getattr(module, attribute)(**dict(options))

@@ -1,0 +1,357 @@
+"""The decision kernel: N rows decided as array operations over rows x options x theories x
+values x norms (shared/DESIGN.md, "Decision semantics" steps 1-6, "Compiled problems").
+
+    CW[n, a, T]   = sum_v w_Tv EV[n, a, v] - sum_k penalty_Tk P(viol_k | a, e_n)
+    hard[n, k]    = exists T: c[n, T] > 0, T treats norm k as a side-constraint
+    allowed[n, a] = P(e_n | do(a)) > 0 and no hard k with P(viol_k | a, e_n) > threshold_k
+    choice        = the rule over the allowed options (aggregate_batch)
+
+then the active policy's verdict where it has one. Rows may carry their own credences (an
+agent's beliefs). A conditional policy picks its case per row; rows are grouped by case (a loop
+over cases, not rows). CVaR (which needs the distribution of outcomes, not only expectations)
+is decided per row over the same posteriors: :attr:`DecisionBatch.vectorised` says which.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from engine.decision.permissibility import VIOLATION_TOLERANCE
+from engine.decision.policy import principle_criteria
+from engine.decision.settings import Settings
+from engine.errors import EvidenceError
+from engine.kernel.aggregate import BatchChoice, aggregate_batch
+from engine.kernel.batch import Abstain, DecisionBatch
+from engine.kernel.compiled import CompiledProblem
+from engine.kernel.evaluate import Evaluation, evaluate
+from engine.rules.base import comparable
+from engine.rules.registry import DEFAULT_NORMALISATION
+from engine.semantics.events import theory_endorses
+
+
+def decide_rows(
+    compiled: CompiledProblem,
+    evidence: np.ndarray | Sequence[Mapping[str, str] | None],
+    *,
+    credences: np.ndarray | None = None,
+) -> DecisionBatch:
+    """Decide every evidence row: an index matrix (rows x ``compiled.columns``, -1 where
+    unobserved; see :meth:`CompiledProblem.encode`) or a sequence of ``{variable: state}``.
+    ``credences`` (rows x theories) replace the settings' credences row by row (agents with
+    their own beliefs).
+
+    Examples
+    --------
+    >>> from engine.scenario import load_scenario
+    >>> from engine.kernel.compiled import compile_problem
+    >>> problem = load_scenario("examples/heinz.yaml")
+    >>> compiled = compile_problem(problem, policy="consequentialist", backend="numpy")
+    >>> decide_rows(compiled, [{}, {"drug_obtained": "no"}]).option_names.tolist()
+    ['steal', 'do_not_steal']
+    """
+    problem = compiled.problem
+    if not isinstance(evidence, np.ndarray):
+        evidence = compiled.encode(list(evidence))
+    index = np.asarray(evidence, dtype=np.intp).reshape(-1, len(compiled.columns))
+    theories = len(problem.theories)
+    distinct, inverse = distinct_rows(index, compiled.cardinalities)
+    evaluation = evaluate(
+        compiled.structure,
+        problem.network(),
+        compiled.backend,
+        compiled.columns,
+        distinct,
+        compiled.queries,
+    )
+    if credences is None:  # a decision is a function of the evidence: decide each once
+        row_credences = np.broadcast_to(compiled.settings.credences, (len(distinct), theories))
+        batch = _decide_evaluated(compiled, distinct, evaluation, row_credences, None)
+        return batch if inverse is None else batch.take(inverse, index)
+    row_credences = _check_credences(np.asarray(credences, dtype=np.float64), len(index), theories)
+    if inverse is not None:
+        evaluation = evaluation.take(inverse)
+    return _decide_evaluated(compiled, index, evaluation, row_credences, row_credences)
+
+
+def distinct_rows(
+    index: np.ndarray, cardinalities: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The distinct rows of an evidence index matrix and each row's position among them
+    (``None`` when every row is distinct already, or there is one row). Rows are packed into
+    one integer each (mixed radix, -1 as one more digit) when that fits in 63 bits."""
+    n = len(index)
+    if n <= 1:
+        return index, None
+    radix = cardinalities.astype(np.float64) + 1
+    if np.sum(np.log2(radix)) < 62:
+        weights = np.concatenate([[1], np.cumprod(cardinalities[::-1] + 1)[:-1]])[::-1]
+        codes = (index + 1) @ weights.astype(np.int64)
+        unique, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(index, axis=0, return_index=True, return_inverse=True)
+        unique = first
+    if len(unique) == n:
+        return index, None
+    return index[first], inverse.reshape(-1)
+
+
+def _decide_evaluated(
+    compiled: CompiledProblem,
+    index: np.ndarray,
+    evaluation: Evaluation,
+    row_credences: np.ndarray,
+    credences: np.ndarray | None,
+) -> DecisionBatch:
+    """Steps 4-6 on evaluated rows (see the module docstring)."""
+    n = len(index)
+    s = compiled.structure
+    cw = evaluation.expected @ s.value_weights.T - evaluation.violation @ s.norm_penalties.T
+    permissible = evaluation.possible & ~_excluded(compiled, evaluation.violation, row_credences)
+
+    chosen = np.full(n, -1, dtype=np.intp)
+    abstention = np.zeros(n, dtype=np.int8)
+    scores = np.full(cw.shape[:2], np.nan)
+    ties = np.zeros(cw.shape[:2], dtype=bool)
+    consistent = np.full(n, -1, dtype=np.int8)
+    silent = np.zeros(n, dtype=bool)
+    for rows, row_settings, quiet in _settings_groups(compiled, evaluation.cases):
+        if not len(rows):
+            continue
+        crit = _criteria(compiled, row_settings.criteria_names, evaluation, cw, rows)
+        options = row_settings.options
+        if crit is not None:
+            options = dataclasses.replace(options, criteria=crit)
+        choice = aggregate_batch(
+            row_settings.rule,
+            cw[rows],
+            row_credences[rows],
+            permissible[rows],
+            row_settings.normalisation,
+            options,
+            compiled.options,
+            row_settings.tie_break,
+        )
+        chosen[rows] = choice.chosen
+        abstention[rows] = choice.abstention
+        scores[rows] = choice.scores
+        ties[rows] = choice.ties
+        policy = row_settings.policy
+        if policy is None:
+            continue
+        if quiet:
+            silent[rows] = True
+            continue
+        if policy.abstraction == "rule":
+            top = _rule_top(
+                compiled,
+                row_settings,
+                choice,
+                cw,
+                row_credences,
+                permissible,
+                evaluation,
+                rows,
+                crit,
+            )
+        else:
+            top = _lexical_top(compiled, row_settings, evaluation, cw, permissible, rows)
+        consistent[rows], silent[rows] = _verdict(top, permissible[rows], choice.chosen)
+    impossible = ~evaluation.possible.any(axis=1)
+    abstention[impossible] = Abstain.EVIDENCE_IMPOSSIBLE
+    chosen[impossible] = -1
+    if compiled.arguments["on_silence"] == "abstain":
+        silenced = silent & (chosen >= 0)
+        abstention[silenced] = Abstain.POLICY_SILENT
+        chosen[silenced] = -1
+        ties[silenced] = False
+    return DecisionBatch(
+        compiled=compiled,
+        index=index,
+        chosen=chosen,
+        abstention=abstention,
+        scores=scores,
+        ties=ties,
+        expected_values=evaluation.expected,
+        violation=evaluation.violation,
+        choiceworthiness=cw,
+        permissible=permissible,
+        possible=evaluation.possible,
+        policy_consistent=consistent,
+        policy_silent=silent,
+        credences=credences,
+    )
+
+
+def _check_credences(credences: np.ndarray, n: int, theories: int) -> np.ndarray:
+    if credences.ndim == 1:
+        credences = np.broadcast_to(credences, (n, theories))
+    if credences.shape != (n, theories):
+        raise EvidenceError(
+            f"credences: expected shape ({n}, {theories}) (rows x theories), found "
+            f"{credences.shape}"
+        )
+    total = credences.sum(axis=1)
+    if not (np.isfinite(credences).all() and (credences >= 0).all()):
+        raise EvidenceError("credences: expected finite numbers >= 0")
+    if (np.abs(total - 1.0) > 1e-9).any():
+        row = int(np.flatnonzero(np.abs(total - 1.0) > 1e-9)[0])
+        raise EvidenceError(f"credences: row {row} sums to {total[row]:.6g}, expected 1")
+    return credences
+
+
+def _excluded(
+    compiled: CompiledProblem, violation: np.ndarray, credences: np.ndarray
+) -> np.ndarray:
+    """(N, A): some norm a theory with positive credence holds as a side-constraint is violated
+    with probability above its threshold (:mod:`engine.decision.permissibility`)."""
+    problem = compiled.problem
+    if not problem.norms:
+        return np.zeros(violation.shape[:2], dtype=bool)
+    constraint = np.array(
+        [
+            [t.norm_handling == "constraint" and theory_endorses(t, n.name) for n in problem.norms]
+            for t in problem.theories
+        ]
+    )  # (T, K)
+    hard = (credences > 0).astype(np.int8) @ constraint.astype(np.int8) > 0  # (N, K)
+    thresholds = np.array([n.threshold for n in problem.norms])
+    above = violation > thresholds + VIOLATION_TOLERANCE  # (N, A, K)
+    return (above & hard[:, None, :]).any(axis=2)
+
+
+def _settings_groups(
+    compiled: CompiledProblem, cases: np.ndarray
+) -> list[tuple[np.ndarray, Settings, bool]]:
+    """Rows sharing one set of settings, and whether the policy is silent in them: all rows,
+    or (conditional policy, :func:`engine.decision.policy.compile_policy`) the rows whose first
+    case with P(C | e) >= confidence is k, for each k, then the rows where none holds."""
+    n = len(cases)
+    if compiled.policy_settings is not None:
+        return [(np.arange(n), compiled.policy_settings, False)]
+    settings = compiled.settings
+    policy = settings.policy
+    assert policy is not None
+    keys = compiled.structure.case_keys
+    columns = [keys.index((policy.name, k)) for k in range(len(policy.cases))]
+    holds = cases[:, columns] >= policy.confidence if columns else np.zeros((n, 0), bool)
+    first = np.where(holds.any(axis=1), holds.argmax(axis=1), -1)
+    groups = []
+    for k, case in enumerate(policy.cases):
+        rule = settings.rule if settings.explicit_rule else "lexicographic"
+        changed = dataclasses.replace(settings, rule=rule, criteria_names=case.principles)
+        groups.append((np.flatnonzero(first == k), changed, False))
+    rule = settings.rule
+    if not settings.explicit_rule and policy.rule is not None:
+        rule = policy.rule
+    names = policy.principles if rule in ("lexicographic", "pareto") else ()
+    quiet = dataclasses.replace(settings, rule=rule, criteria_names=names)
+    groups.append((np.flatnonzero(first < 0), quiet, True))
+    return groups
+
+
+def _criteria(
+    compiled: CompiledProblem,
+    names: tuple[str, ...],
+    evaluation: Evaluation,
+    cw: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray | None:
+    """Principle criteria (rows, A, principles), or None without principles."""
+    if not names:
+        return None
+    return principle_criteria(
+        compiled.problem,
+        names,
+        evaluation.expected[rows],
+        evaluation.violation[rows],
+        cw[rows],
+    )
+
+
+def _rule_top(
+    compiled: CompiledProblem,
+    settings: Settings,
+    choice: BatchChoice,
+    cw: np.ndarray,
+    credences: np.ndarray,
+    permissible: np.ndarray,
+    evaluation: Evaluation,
+    rows: np.ndarray,
+    criteria: np.ndarray | None,
+) -> np.ndarray:
+    """(rows, A): the options a ``rule`` policy's own rule ranks top, ties included (its
+    incomparable options where it cannot rank them), :func:`judge_policy`."""
+    policy = settings.policy
+    assert policy is not None
+    own_rule = policy.rule or "mec"
+    own_norm = policy.normalisation or DEFAULT_NORMALISATION.get(own_rule, "none")
+    own_names = settings.criteria_names
+    if own_rule in ("lexicographic", "pareto") and criteria is None:
+        own_names = policy.principles
+    own = choice
+    if (own_rule, own_norm, own_names) != (
+        settings.rule,
+        settings.normalisation,
+        settings.criteria_names,
+    ):
+        options = settings.options
+        crit = _criteria(compiled, own_names, evaluation, cw, rows)
+        if crit is not None:
+            options = dataclasses.replace(options, criteria=crit)
+        own = aggregate_batch(
+            own_rule,
+            cw[rows],
+            credences[rows],
+            permissible[rows],
+            own_norm,
+            options,
+            compiled.options,
+            None,
+        )
+    incomparable = own.incomparable.any(axis=1)
+    top = np.where(incomparable[:, None], own.incomparable, own.ties)
+    best = np.flatnonzero((own.chosen >= 0) & ~incomparable)
+    top[best, own.chosen[best]] = True
+    return top
+
+
+def _lexical_top(
+    compiled: CompiledProblem,
+    settings: Settings,
+    evaluation: Evaluation,
+    cw: np.ndarray,
+    permissible: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """(rows, A): the permissible options within tolerance of the best on each principle in
+    turn (:func:`engine.rules.lexical.lexical_best`; the tolerance of a principle is taken
+    over all options, as :func:`engine.decision.policy.policy_verdict` does)."""
+    criteria = _criteria(compiled, settings.criteria_names, evaluation, cw, rows)
+    candidates = permissible[rows].copy()
+    if criteria is None:
+        return candidates
+    values = comparable(criteria)
+    finite = np.where(np.isfinite(criteria), np.abs(criteria), 0.0)
+    tol = settings.options.tolerance * np.maximum(1.0, finite.max(axis=1, initial=0.0))
+    for k in range(criteria.shape[2]):
+        column = values[:, :, k]
+        best = np.max(np.where(candidates, column, -np.inf), axis=1, keepdims=True)
+        candidates &= (column == best) | (column >= best - tol[:, k : k + 1])
+    return candidates
+
+
+def _verdict(
+    top: np.ndarray, permissible: np.ndarray, chosen: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(policy_consistent as -1 / 0 / 1, policy_silent) per row: the policy is silent where it
+    singles out several options or nothing is permissible; else the choice is consistent
+    when it is the one it singles out (:func:`engine.decision.policy.policy_verdict`)."""
+    silent = ~permissible.any(axis=1) | (top.sum(axis=1) > 1)
+    ok = chosen >= 0
+    picked = np.zeros(len(chosen), dtype=bool)
+    picked[ok] = top[np.flatnonzero(ok), chosen[ok]]
+    consistent = np.where(silent | ~ok, -1, picked.astype(np.int8))
+    return consistent.astype(np.int8), silent

@@ -2,12 +2,12 @@
 
 When the variables a controller observes are finite, the decision rule is a finite function of
 what it observes. :func:`compile_decision_table` decides every assignment of the observable
-variables — each observed in one of its states or not observed at all — in one batched call
-(:func:`engine.decision.batch.decide_batch`), and the resulting :class:`DecisionTable` answers
-a lookup
-in about a microsecond with no inference and no imports beyond the standard library. The table
-is an exportable artefact (JSON with the problem's content hash, rule and settings) that can be
-reviewed, verified exhaustively and embedded.
+variables — each observed in one of its states or not observed at all — with one call of the
+decision kernel (:func:`engine.kernel.decide.decide_rows`), and the resulting
+:class:`DecisionTable` answers a lookup in about a microsecond with no inference and no
+imports beyond the standard library. The table is an exportable artefact (JSON with the
+problem's content hash, rule and settings) that can be reviewed, verified exhaustively and
+embedded.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.decision.batch import decide_batch
 from engine.decision.pipeline import decide
 from engine.errors import EvidenceError
 from engine.ir import DecisionProblem
+from engine.kernel.compiled import compile_problem
+from engine.kernel.decide import decide_rows
 
 UNOBSERVED = "*"
 
@@ -118,16 +119,16 @@ def compile_decision_table(
         {v: s for v, s in zip(observables, key, strict=True) if s != UNOBSERVED} for key in keys
     ]
     options = {"rule": rule, "normalisation": normalisation, "policy": policy, "backend": backend}
-    try:
-        decisions = decide_batch(problem, rows, **options)
-        results = [(d.option, d.abstain) for d in decisions]
-    except EvidenceError:  # some row is impossible under some option: decide row by row
-        results = []
-        for row in rows:
-            try:
-                d = decide(problem, row, **options)
-                results.append((d.option, d.abstain))
-            except EvidenceError as exc:
-                results.append((None, f"impossible evidence: {exc}"))
+    batch = decide_rows(compile_problem(problem, **options), rows)
+    results: list[tuple[str | None, str | None]] = []
+    for i, row in enumerate(rows):
+        if batch.chosen[i] >= 0 and batch.possible[i].all():
+            results.append((batch.options[batch.chosen[i]], None))
+            continue
+        try:  # the reason in words, as decide gives it (abstentions are few)
+            d = decide(problem, row, **options)
+            results.append((d.option, d.abstain))
+        except EvidenceError as exc:
+            results.append((None, f"impossible evidence: {exc}"))
     entries = {key: result for key, result in zip(keys, results, strict=True)}
     return DecisionTable(problem.content_hash, tuple(observables), options, entries)

@@ -129,6 +129,11 @@ def compile_problem(
         risk=risk,
         tie_break=tie_break,
     )
+    if settings.risk != "ev":
+        raise PolicyError(
+            f"risk {settings.risk!r}: the decision kernel decides by expected value; decide "
+            "row by row (decide) for CVaR"
+        )
     fixed = None
     if settings.policy is None or settings.policy.abstraction != "conditional":
         fixed, _ = apply_policy(problem, _no_cases(problem), settings)

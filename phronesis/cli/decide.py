@@ -111,10 +111,46 @@ def decide(
     trim: TrimOption = None,
     particles: ParticlesOption = None,
     on_silence: OnSilenceOption = "abstain",
+    evidence_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence-file",
+            help="CSV of evidence rows (header: variable names; empty cell: unobserved; "
+            "optional credence:THEORY columns), decided together by the decision kernel.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="With --evidence-file: write the decisions (.parquet or .csv)."),
+    ] = None,
 ) -> None:
     """Decide a problem: the chosen option (or abstention), per-option table and explanation;
     P(best) when the problem has parameter uncertainty; effective sample size and standard
-    errors when it has continuous variables (--backend pyro)."""
+    errors when it has continuous variables (--backend pyro). With --evidence-file, decide
+    every row of a table at once (--out writes the decisions)."""
+    if evidence_file is not None:
+        try:
+            decide_many(
+                file,
+                scenario,
+                evidence_file,
+                out,
+                evidence=evidence,
+                rule=rule,
+                normalisation=normalise.value if normalise else None,
+                policy=policy,
+                backend=backend,
+                tie_break=tie_break,
+                on_silence=on_silence,
+                risk=risk,
+                draw_seed=draw_seed,
+                trim=trim,
+            )
+        except PhronesisError as exc:
+            fail(str(exc))
+        return
+    if out is not None:
+        fail("--out needs --evidence-file (a table of evidence rows to decide)")
     try:
         problem, result = run_decision(
             file,
@@ -139,6 +175,77 @@ def decide(
         print(result.to_json())
         return
     show_decision(problem.name, result)
+
+
+#: rows decided per kernel call when a progress bar is shown
+CHUNK = 100_000
+
+
+def decide_many(
+    file: Path,
+    scenario: Path | None,
+    evidence_file: Path,
+    out: Path | None,
+    *,
+    evidence: list[str] | None,
+    draw_seed: int | None,
+    trim: float | None,
+    **settings: Any,
+) -> None:
+    """Decide every row of ``evidence_file`` with the decision kernel; print the counts of each
+    option and write the decisions to ``out``."""
+    from rich.progress import Progress
+
+    from engine.ir.evidence import parse_evidence
+    from engine.kernel.batch import Abstain
+    from engine.kernel.compiled import compile_problem
+    from engine.kernel.decide import decide_rows
+    from engine.rules.registry import RuleOptions
+    from phronesis.tables import read_evidence_table, to_arrow
+
+    problem = load_problem(file, scenario)
+    rows, credences = read_evidence_table(problem, evidence_file)
+    common = parse_evidence(evidence or [])
+    if common:
+        rows = [{**common, **row} for row in rows]
+    options = None
+    if draw_seed is not None or trim is not None:
+        options = RuleOptions(seed=draw_seed, trim=0.1 if trim is None else trim)
+    compiled = compile_problem(problem, rule_options=options, **settings)
+    parts = []
+    with Progress(console=console, transient=True, disable=len(rows) <= CHUNK) as progress:
+        task = progress.add_task("deciding", total=len(rows))
+        for start in range(0, len(rows), CHUNK):
+            stop = min(start + CHUNK, len(rows))
+            batch = decide_rows(
+                compiled,
+                compiled.encode(rows[start:stop]),
+                credences=None if credences is None else credences[start:stop],
+            )
+            parts.append(batch)
+            progress.update(task, advance=stop - start)
+    table = Table(title=f"{len(rows):,} decisions of {problem.name}")
+    table.add_column("decision")
+    table.add_column("rows", justify="right")
+    counts: dict[str, int] = {}
+    for batch in parts:
+        for a, option in enumerate(batch.options):
+            counts[option] = counts.get(option, 0) + int((batch.chosen == a).sum())
+        for code in Abstain:
+            if code != Abstain.NONE:
+                key = f"(abstain: {code.name.lower().replace('_', ' ')})"
+                counts[key] = counts.get(key, 0) + int((batch.abstention == code).sum())
+    for name, count in counts.items():
+        if count or not name.startswith("("):
+            table.add_row(escape(name), f"{count:,}")
+    console.print(table)
+    if out is not None:
+        import pyarrow
+
+        from phronesis.tables import write_table
+
+        write_table(pyarrow.concat_tables([to_arrow(b) for b in parts]), out)
+        console.print(f"wrote {escape(str(out))}")
 
 
 def explain(

@@ -4,13 +4,16 @@ of any row built on demand."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.decision.result import Decision
+from engine.ir import DecisionProblem
 
 if TYPE_CHECKING:
     from engine.kernel.compiled import CompiledProblem
@@ -35,7 +38,8 @@ class DecisionBatch:
     ``ties`` (N, A): options tied with the chosen one; ``expected_values`` (N, A, V),
     ``violation`` (N, A, K), ``choiceworthiness`` (N, A, T); ``permissible`` and ``possible``
     (N, A) (possible: P(e | do(a)) > 0); ``policy_consistent`` (N,): 1 / 0, -1 without a
-    verdict; ``policy_silent`` (N,). ``credences`` are the per-row credences when given.
+    verdict; ``policy_silent`` (N,). ``parameters`` are the per-row credences, value weights
+    and norm weights the rows were decided under, where given.
     """
 
     compiled: CompiledProblem
@@ -51,7 +55,7 @@ class DecisionBatch:
     possible: np.ndarray
     policy_consistent: np.ndarray
     policy_silent: np.ndarray
-    credences: np.ndarray | None = None
+    parameters: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.chosen)
@@ -96,7 +100,7 @@ class DecisionBatch:
             possible=self.possible[rows],
             policy_consistent=self.policy_consistent[rows],
             policy_silent=self.policy_silent[rows],
-            credences=None if self.credences is None else self.credences[rows],
+            parameters={k: v[rows] for k, v in self.parameters.items()},
         )
 
     def evidence(self, i: int) -> dict[str, str]:
@@ -108,9 +112,9 @@ class DecisionBatch:
         :func:`engine.decision.pipeline.decide` returns for that row's evidence (and credences)."""
         from engine.decision.pipeline import decide
 
-        problem = self.compiled.problem
-        if self.credences is not None:
-            problem = _with_credences(problem, self.credences[i])
+        problem = with_parameters(
+            self.compiled.problem, {k: v[i] for k, v in self.parameters.items()}
+        )
         return decide(problem, self.evidence(i), **self.compiled.arguments)
 
     def columns(self) -> dict[str, np.ndarray]:
@@ -153,12 +157,29 @@ class DecisionBatch:
         )
 
 
-def _with_credences(problem: object, credences: np.ndarray) -> object:
-    """``problem`` with its theories' credences replaced by one row's."""
-    import dataclasses
-
-    theories = tuple(
-        dataclasses.replace(t, credence=float(c))
-        for t, c in zip(problem.theories, credences, strict=True)  # type: ignore[attr-defined]
-    )
-    return dataclasses.replace(problem, theories=theories)  # type: ignore[type-var]
+def with_parameters(problem: DecisionProblem, row: Mapping[str, np.ndarray]) -> DecisionProblem:
+    """``problem`` with one row's credences, value weights (theories x values) and norm
+    weights in place of its own."""
+    theories = problem.theories
+    if "credences" in row:
+        theories = tuple(
+            dataclasses.replace(t, credence=float(c))
+            for t, c in zip(theories, row["credences"], strict=True)
+        )
+    if "value_weights" in row:
+        names = [v.name for v in problem.values]
+        theories = tuple(
+            dataclasses.replace(
+                t, value_weights=tuple((v, float(w)) for v, w in zip(names, weights, strict=True))
+            )
+            for t, weights in zip(theories, row["value_weights"], strict=True)
+        )
+    norms = problem.norms
+    if "norm_weights" in row:
+        norms = tuple(
+            dataclasses.replace(n, weight=float(w))
+            for n, w in zip(norms, row["norm_weights"], strict=True)
+        )
+    if theories is problem.theories and norms is problem.norms:
+        return problem
+    return dataclasses.replace(problem, theories=theories, norms=norms)

@@ -23,6 +23,7 @@ from engine.decision.permissibility import VIOLATION_TOLERANCE
 from engine.decision.policy import principle_criteria
 from engine.decision.settings import Settings
 from engine.errors import EvidenceError
+from engine.ir.fields import MAX_MAGNITUDE
 from engine.kernel.aggregate import BatchChoice, aggregate_batch
 from engine.kernel.batch import Abstain, DecisionBatch
 from engine.kernel.compiled import CompiledProblem
@@ -37,11 +38,16 @@ def decide_rows(
     evidence: np.ndarray | Sequence[Mapping[str, str] | None],
     *,
     credences: np.ndarray | None = None,
+    value_weights: np.ndarray | None = None,
+    norm_weights: np.ndarray | None = None,
 ) -> DecisionBatch:
     """Decide every evidence row: an index matrix (rows x ``compiled.columns``, -1 where
     unobserved; see :meth:`CompiledProblem.encode`) or a sequence of ``{variable: state}``.
-    ``credences`` (rows x theories) replace the settings' credences row by row (agents with
-    their own beliefs).
+
+    Agents with their own beliefs and values: ``credences`` (rows x theories) replace the
+    settings' credences, ``value_weights`` (rows x theories x values) each theory's value
+    weights w_Tv, and ``norm_weights`` (rows x norms) the norms' penalty weights, row by row
+    (a single (theories,), (theories x values) or (norms,) array applies to every row).
 
     Examples
     --------
@@ -66,14 +72,45 @@ def decide_rows(
         distinct,
         compiled.queries,
     )
-    if credences is None:  # a decision is a function of the evidence: decide each once
-        row_credences = np.broadcast_to(compiled.settings.credences, (len(distinct), theories))
-        batch = _decide_evaluated(compiled, distinct, evaluation, row_credences, None)
+    n = len(index)
+    given = {
+        "credences": _rows_of("credences", credences, n, (theories,)),
+        "value_weights": _rows_of(
+            "value_weights", value_weights, n, (theories, len(problem.values))
+        ),
+        "norm_weights": _rows_of("norm_weights", norm_weights, n, (len(problem.norms),)),
+    }
+    parameters = {k: v for k, v in given.items() if v is not None}
+    if not parameters:  # a decision is a function of the evidence: decide each once
+        batch = _decide_evaluated(compiled, distinct, evaluation, {})
         return batch if inverse is None else batch.take(inverse, index)
-    row_credences = _check_credences(np.asarray(credences, dtype=np.float64), len(index), theories)
     if inverse is not None:
         evaluation = evaluation.take(inverse)
-    return _decide_evaluated(compiled, index, evaluation, row_credences, row_credences)
+    return _decide_evaluated(compiled, index, evaluation, parameters)
+
+
+def _rows_of(
+    name: str, given: np.ndarray | None, n: int, shape: tuple[int, ...]
+) -> np.ndarray | None:
+    """``given`` as (n, *shape) finite numbers (a single (*shape) array repeated), checked."""
+    if given is None:
+        return None
+    array = np.asarray(given, dtype=np.float64)
+    if array.shape == shape:
+        array = np.broadcast_to(array, (n, *shape))
+    if array.shape != (n, *shape):
+        raise EvidenceError(f"{name}: expected shape {(n, *shape)}, found {array.shape}")
+    if not np.isfinite(array).all() or (np.abs(array) > MAX_MAGNITUDE).any():
+        raise EvidenceError(f"{name}: expected finite numbers of magnitude <= {MAX_MAGNITUDE:g}")
+    if name != "value_weights" and (array < 0).any():
+        raise EvidenceError(f"{name}: expected numbers >= 0")
+    if name == "credences":
+        total = array.sum(axis=1)
+        wrong = np.flatnonzero(np.abs(total - 1.0) > 1e-9)
+        if wrong.size:
+            row = int(wrong[0])
+            raise EvidenceError(f"credences: row {row} sums to {total[row]:.6g}, expected 1")
+    return array
 
 
 def distinct_rows(
@@ -102,13 +139,23 @@ def _decide_evaluated(
     compiled: CompiledProblem,
     index: np.ndarray,
     evaluation: Evaluation,
-    row_credences: np.ndarray,
-    credences: np.ndarray | None,
+    parameters: dict[str, np.ndarray],
 ) -> DecisionBatch:
-    """Steps 4-6 on evaluated rows (see the module docstring)."""
+    """Steps 4-6 on evaluated rows (see the module docstring) under per-row ``parameters``."""
     n = len(index)
     s = compiled.structure
-    cw = evaluation.expected @ s.value_weights.T - evaluation.violation @ s.norm_penalties.T
+    row_credences = parameters.get("credences")
+    if row_credences is None:
+        row_credences = np.broadcast_to(compiled.settings.credences, (n, len(s.value_weights)))
+    if "value_weights" in parameters:
+        weighted = np.einsum("nav,ntv->nat", evaluation.expected, parameters["value_weights"])
+    else:
+        weighted = evaluation.expected @ s.value_weights.T
+    if "norm_weights" in parameters:
+        penalties = s.penalises[None] * parameters["norm_weights"][:, None, :]  # (N, T, K)
+        cw = weighted - np.einsum("nak,ntk->nat", evaluation.violation, penalties)
+    else:
+        cw = weighted - evaluation.violation @ s.norm_penalties.T
     permissible = evaluation.possible & ~_excluded(compiled, evaluation.violation, row_credences)
 
     chosen = np.full(n, -1, dtype=np.intp)
@@ -181,25 +228,8 @@ def _decide_evaluated(
         possible=evaluation.possible,
         policy_consistent=consistent,
         policy_silent=silent,
-        credences=credences,
+        parameters=parameters,
     )
-
-
-def _check_credences(credences: np.ndarray, n: int, theories: int) -> np.ndarray:
-    if credences.ndim == 1:
-        credences = np.broadcast_to(credences, (n, theories))
-    if credences.shape != (n, theories):
-        raise EvidenceError(
-            f"credences: expected shape ({n}, {theories}) (rows x theories), found "
-            f"{credences.shape}"
-        )
-    total = credences.sum(axis=1)
-    if not (np.isfinite(credences).all() and (credences >= 0).all()):
-        raise EvidenceError("credences: expected finite numbers >= 0")
-    if (np.abs(total - 1.0) > 1e-9).any():
-        row = int(np.flatnonzero(np.abs(total - 1.0) > 1e-9)[0])
-        raise EvidenceError(f"credences: row {row} sums to {total[row]:.6g}, expected 1")
-    return credences
 
 
 def _excluded(

@@ -97,6 +97,7 @@ def evaluate(
         if steps is None:
             steps = cache[key] = _steps(structure, network, backend, names)
         with_options = None
+        mappings = None
         for step in steps:
             if step.query is not None:
                 if with_options is None:
@@ -104,7 +105,10 @@ def evaluate(
                 post, ok = _compiled_posterior(step.query, with_options, len(sub), options)
                 possible[rows] &= ok
             else:
-                post = _posterior(backend, network, decision, step.targets, names, sub)
+                if mappings is None:
+                    mappings, ok = _mappings(backend, network, decision, names, sub)
+                    possible[rows] &= ok
+                post = _posterior(backend, network, mappings, ok, step.targets)
             for j in step.values:
                 expected[rows, :, j] = _reduce(post, structure.values[j], step.seen, sub)
             for j in step.norms:
@@ -178,23 +182,42 @@ def _patterns(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return patterns, which.reshape(-1)
 
 
-def _posterior(
+def _mappings(
     backend: InferenceBackend,
     network: BayesianNetwork,
     decision: Any,
-    targets: tuple[str, ...],
     names: tuple[str, ...],
     sub: np.ndarray,
-) -> np.ndarray:
-    """P(targets | e_n, do(a)) from a backend that does not compile: rows as mappings."""
+) -> tuple[list[dict[str, str]], np.ndarray]:
+    """The (row, option) pairs as evidence mappings for a backend that does not compile, and
+    which are possible (P(e, do(a)) > 0, one ``probability_of_evidence`` call)."""
     states = {v.name: v.states for v in network.variables}
     batch = [
         {**{x: states[x][int(i)] for x, i in zip(names, row, strict=True)}, decision.name: option}
         for row in sub
         for option in decision.states
     ]
-    post = np.asarray(backend.posterior(network, batch, targets), dtype=np.float64)
-    return post.reshape(len(sub), len(decision.states), *post.shape[1:])
+    norm = np.asarray(backend.probability_of_evidence(network, batch), dtype=np.float64)
+    return batch, (norm > 0).reshape(len(sub), len(decision.states))
+
+
+def _posterior(
+    backend: InferenceBackend,
+    network: BayesianNetwork,
+    batch: list[dict[str, str]],
+    ok: np.ndarray,
+    targets: tuple[str, ...],
+) -> np.ndarray:
+    """P(targets | e_n, do(a)) (n, A, *cards) from a backend's ``posterior`` over the possible
+    pairs (zero at the others)."""
+    n, options = ok.shape
+    shape = tuple(len(network.states(t)) for t in targets)
+    post = np.zeros((n * options, *shape))
+    keep = np.flatnonzero(ok.reshape(-1))
+    if keep.size:
+        chosen = [batch[k] for k in keep]
+        post[keep] = np.asarray(backend.posterior(network, chosen, targets), dtype=np.float64)
+    return post.reshape(n, options, *shape)
 
 
 def _reduce(

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.ir import DecisionProblem
-from engine.semantics.events import binds, event_indicator, theory_matrices, violation_clauses
+from engine.semantics.events import (
+    binds,
+    event_indicator,
+    theory_endorses,
+    theory_matrices,
+    violation_clauses,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,7 @@ class Structure:
     case_keys: tuple[tuple[str, int], ...]
     value_weights: np.ndarray  # (theories, values)
     norm_penalties: np.ndarray  # (theories, norms)
+    penalises: np.ndarray  # (theories, norms) bool: T weighs violations of norm k as a penalty
 
 
 def problem_structure(problem: DecisionProblem) -> Structure:
@@ -81,6 +88,13 @@ def problem_structure(problem: DecisionProblem) -> Structure:
             keys.append((policy.name, k))
 
     weights, penalties = theory_matrices(problem, problem.theories)
+    penalises = np.array(
+        [
+            [t.norm_handling == "penalty" and theory_endorses(t, n.name) for n in problem.norms]
+            for t in problem.theories
+        ],
+        dtype=bool,
+    ).reshape(len(problem.theories), len(problem.norms))
     return Structure(
         tuple(targets),
         tuple(values),
@@ -89,4 +103,5 @@ def problem_structure(problem: DecisionProblem) -> Structure:
         tuple(keys),
         weights,
         penalties,
+        penalises,
     )

@@ -9,6 +9,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.decision.pipeline import decide
 from engine.errors import EvidenceError
@@ -18,6 +20,7 @@ from engine.kernel.decide import decide_rows
 from engine.rules.registry import RULES
 from engine.scenario import load_scenario
 from tests.conftest import EXAMPLES
+from tests.strategies import decision_problems
 
 DISCRETE = ["av_emergency", "heinz", "heinz_policies", "heinz_uncertain", "icu_triage"]
 TOL = 1e-12
@@ -134,3 +137,66 @@ def test_per_row_credences_decide_like_problems_with_those_credences() -> None:
         )
         own = dataclasses.replace(problem, theories=theories)
         _agree(batch, i, decide(own, {}, backend="numpy"))
+
+
+@pytest.mark.parametrize("name", DISCRETE)
+def test_per_row_value_and_norm_weights_decide_like_problems_with_those_weights(
+    name: str,
+) -> None:
+    from engine.kernel.batch import with_parameters
+
+    problem = load_scenario(EXAMPLES / f"{name}.yaml")
+    compiled = compile_problem(problem, backend="numpy")
+    rng = np.random.default_rng(1)
+    n, t, v, k = 8, len(problem.theories), len(problem.values), len(problem.norms)
+    parameters = {
+        "credences": rng.dirichlet(np.ones(t), size=n),
+        "value_weights": rng.normal(size=(n, t, v)).round(3),
+        "norm_weights": rng.uniform(0, 100, size=(n, k)).round(2),
+    }
+    rows = _rows(problem, n - 1, seed=5)
+    batch = decide_rows(compiled, compiled.encode(rows), **parameters)
+    for i, row in enumerate(rows):
+        own = with_parameters(problem, {key: value[i] for key, value in parameters.items()})
+        try:
+            decision = decide(own, row, backend="numpy")
+        except EvidenceError:
+            continue
+        _agree(batch, i, decision)
+        assert batch.decision(i).option == decision.option
+
+
+@settings(max_examples=60)
+@given(
+    problem=decision_problems(),
+    rule=st.sampled_from(sorted(RULES)),
+    normalisation=st.sampled_from(["none", "range", "variance"]),
+    seed=st.integers(0, 2**16),
+)
+def test_kernel_equals_decide_on_generated_problems(
+    problem, rule: str, normalisation: str, seed: int
+) -> None:
+    rows = _rows(problem, 5, seed=seed)
+    options = {"rule": rule, "normalisation": normalisation, "tie_break": "name"}
+    compiled = compile_problem(problem, backend="numpy", **options)
+    batch = decide_rows(compiled, compiled.encode(rows))
+    for i, row in enumerate(rows):
+        try:
+            decision = decide(problem, row, backend="numpy", **options)
+        except EvidenceError:
+            assert not batch.possible[i].all()
+            continue
+        _agree(batch, i, decision)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax", "pgmpy"])
+@pytest.mark.parametrize("name", ["av_emergency", "heinz_policies"])
+def test_every_backend_gives_the_same_batch(backend: str, name: str) -> None:
+    problem = load_scenario(EXAMPLES / f"{name}.yaml")
+    rows = _rows(problem, 10, seed=11)
+    reference = decide_rows(compile_problem(problem, backend="numpy"), rows)
+    batch = decide_rows(compile_problem(problem, backend=backend), rows)
+    np.testing.assert_array_equal(batch.chosen, reference.chosen)
+    np.testing.assert_array_equal(batch.abstention, reference.abstention)
+    np.testing.assert_allclose(batch.scores, reference.scores, rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(batch.expected_values, reference.expected_values, atol=TOL)

@@ -25,7 +25,12 @@ def _distribution(draw, n: int) -> tuple[float, ...]:
 
 
 @st.composite
-def decision_problems(draw, max_variables: int = 3, handlings=("ignore", "penalty", "constraint")):
+def decision_problems(
+    draw,
+    max_variables: int = 3,
+    handlings=("ignore", "penalty", "constraint"),
+    kinds=("cardinal",),
+):
     """Small random problems: a DAG of chance variables (the decision may be a parent),
     utilities over random parents, random norms and theories."""
     n_options = draw(st.integers(2, 3))
@@ -71,7 +76,7 @@ def decision_problems(draw, max_variables: int = 3, handlings=("ignore", "penalt
     theories = tuple(
         Theory(
             name=f"t{k}",
-            kind="cardinal",
+            kind=draw(st.sampled_from(kinds)),
             credence=credences[k],
             value_weights=tuple((v.name, float(draw(st.integers(-3, 3)))) for v in values),
             norm_handling=draw(st.sampled_from(handlings)),

@@ -11,6 +11,7 @@ from engine.decision.policy import principle_criteria
 from engine.decision.settings import Settings
 from engine.ir import DecisionProblem
 from engine.rules.base import Aggregate
+from engine.rules.ordinal import rank_ordinal_theories
 from engine.rules.registry import get_rule, ranking
 from engine.semantics.assessment import Assessment
 
@@ -38,6 +39,8 @@ def aggregate_options(
 ) -> tuple[Aggregate, list[int]]:
     """Aggregate the options ``rows`` and return (aggregate, ranking as indices into rows)."""
     cw = assessment.choiceworthiness[rows]
+    if any(settings.ordinal):
+        cw = rank_ordinal_theories(cw, np.array(settings.ordinal), settings.options.tolerance)
     options = settings.options
     if criteria is not None:
         options = dataclasses.replace(

@@ -148,7 +148,12 @@ def decide_in_context(
     permissible = [i for i in everything if assessment.options[i] not in blocked]
     notes: list[str] = []
 
-    choice = choose(assessment, permissible, excluded, settings, criteria, linear=kind != "cvar")
+    # the explanation splits a linear rule's score exactly into value and norm terms, which
+    # neither CVaR nor the Borda scores of ordinal theories allow
+    linear = kind != "cvar" and not any(
+        o and c > 0 for o, c in zip(settings.ordinal, settings.credences, strict=False)
+    )
+    choice = choose(assessment, permissible, excluded, settings, criteria, linear=linear)
     if excluded or not choice.order:  # otherwise the permissible options are all the options
         _, unconstrained = aggregate_options(assessment, everything, settings, criteria)
         unconstrained_best = assessment.options[unconstrained[0]]

@@ -36,6 +36,7 @@ class Settings:
     risk: str = "ev"
     tie_break: str | None = None
     explicit_rule: bool = False
+    ordinal: tuple[bool, ...] = ()
 
 
 def resolve_settings(
@@ -81,6 +82,7 @@ def resolve_settings(
         "ev" if kind == "ev" else f"cvar:{alpha:g}",
         tie_break,
         rule is not None,
+        tuple(t.kind == "ordinal" for t in problem.theories),
     )
 
 

@@ -29,6 +29,7 @@ from engine.kernel.batch import Abstain, DecisionBatch
 from engine.kernel.compiled import CompiledProblem
 from engine.kernel.evaluate import Evaluation, evaluate
 from engine.rules.base import comparable
+from engine.rules.ordinal import rank_ordinal_theories
 from engine.rules.registry import DEFAULT_NORMALISATION
 from engine.semantics.events import theory_endorses
 
@@ -171,9 +172,10 @@ def _decide_evaluated(
         options = row_settings.options
         if crit is not None:
             options = dataclasses.replace(options, criteria=crit)
+        ranked = _ranked(row_settings, cw[rows], permissible[rows])
         choice = aggregate_batch(
             row_settings.rule,
-            cw[rows],
+            ranked,
             row_credences[rows],
             permissible[rows],
             row_settings.normalisation,
@@ -197,6 +199,7 @@ def _decide_evaluated(
                 row_settings,
                 choice,
                 cw,
+                ranked,
                 row_credences,
                 permissible,
                 evaluation,
@@ -301,11 +304,22 @@ def _criteria(
     )
 
 
+def _ranked(settings: Settings, cw: np.ndarray, permissible: np.ndarray) -> np.ndarray:
+    """``cw`` as the rule sees it: ordinal theories by their Borda scores among the
+    permissible options (:func:`engine.rules.ordinal.rank_ordinal_theories`)."""
+    if not any(settings.ordinal):
+        return cw
+    return rank_ordinal_theories(
+        cw, np.array(settings.ordinal), settings.options.tolerance, permissible
+    )
+
+
 def _rule_top(
     compiled: CompiledProblem,
     settings: Settings,
     choice: BatchChoice,
     cw: np.ndarray,
+    ranked: np.ndarray,
     credences: np.ndarray,
     permissible: np.ndarray,
     evaluation: Evaluation,
@@ -313,7 +327,8 @@ def _rule_top(
     criteria: np.ndarray | None,
 ) -> np.ndarray:
     """(rows, A): the options a ``rule`` policy's own rule ranks top, ties included (its
-    incomparable options where it cannot rank them), :func:`judge_policy`."""
+    incomparable options where it cannot rank them), :func:`judge_policy`. ``cw`` is the
+    choiceworthiness of all rows, ``ranked`` that of ``rows`` as the rules see it."""
     policy = settings.policy
     assert policy is not None
     own_rule = policy.rule or "mec"
@@ -333,7 +348,7 @@ def _rule_top(
             options = dataclasses.replace(options, criteria=crit)
         own = aggregate_batch(
             own_rule,
-            cw[rows],
+            ranked,
             credences[rows],
             permissible[rows],
             own_norm,

@@ -34,7 +34,7 @@ def stable_ranks(x: np.ndarray) -> list[np.ndarray]:
     """
     size = x.shape[1]
     nan = np.isnan(x)
-    ranks = [np.zeros(x.shape[:1] + x.shape[2:], dtype=np.int64) for _ in range(size)]
+    ranks = [np.zeros(x.shape[:1] + x.shape[2:], dtype=np.int8) for _ in range(size)]
     for i in range(size):
         for j in range(i + 1, size):
             j_first = (x[:, j] < x[:, i]) | (nan[:, i] & ~nan[:, j])
@@ -55,15 +55,16 @@ def _sorted_sample(
     total = weight[0]
     for t in range(1, weight.shape[0]):
         total = total + weight[t]
+    share = weight / total  # (T, N)
     ranks = stable_ranks(normalised)
-    shape = normalised[:, 0].shape
     xs, ws, ks = [], [], []
     for r in range(len(ranks)):
-        x, w, k = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
-        for t, rank in enumerate(ranks):
-            at = rank == r
+        x, w, k = normalised[:, 0], share[0], kept[0]
+        x, w, k = np.broadcast_arrays(x, w, k)
+        for t in range(1, len(ranks)):
+            at = ranks[t] == r
             x = np.where(at, normalised[:, t], x)
-            w = np.where(at, weight[t] / total, w)
+            w = np.where(at, share[t], w)
             k = np.where(at, kept[t], k)
         xs.append(x)
         ws.append(w)

@@ -84,6 +84,16 @@ class DecisionBatch:
         out[rows] = best - others.max(axis=1, initial=-np.inf)
         return out
 
+    def frozen(self) -> DecisionBatch:
+        """This batch with read-only arrays (safe to hand out again)."""
+        for value in (
+            *(getattr(self, f.name) for f in dataclasses.fields(self)),
+            *self.parameters.values(),
+        ):
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return self
+
     def take(self, rows: np.ndarray, index: np.ndarray) -> DecisionBatch:
         """The decisions of ``rows`` (positions, repeats allowed) for evidence ``index``."""
         return DecisionBatch(

@@ -25,6 +25,8 @@ from engine.rules.base import RuleOptions
 from engine.semantics.assessment import Assessment
 
 CACHE_SIZE = 128
+#: one-row decisions kept per compiled problem (a controller meeting the same situation again)
+REMEMBERED_ROWS = 4096
 _CACHE: OrderedDict[tuple[object, ...], CompiledProblem] = OrderedDict()
 
 
@@ -49,6 +51,13 @@ class CompiledProblem:
     state_index: tuple[Mapping[str, int], ...]
     arguments: Mapping[str, Any]
     queries: dict[bytes, Any] = field(default_factory=dict)  # per evidence pattern
+    decided: OrderedDict[bytes, Any] = field(default_factory=OrderedDict)  # one-row results
+
+    def remember(self, key: bytes, batch: Any) -> None:
+        """Keep a one-row result (read-only arrays) for the next call with that row."""
+        self.decided[key] = batch
+        if len(self.decided) > REMEMBERED_ROWS:
+            self.decided.popitem(last=False)
 
     @property
     def cardinalities(self) -> np.ndarray:

@@ -62,17 +62,8 @@ def decide_rows(
     problem = compiled.problem
     if not isinstance(evidence, np.ndarray):
         evidence = compiled.encode(list(evidence))
-    index = np.asarray(evidence, dtype=np.intp).reshape(-1, len(compiled.columns))
+    index = _checked_index(compiled, evidence)
     theories = len(problem.theories)
-    distinct, inverse = distinct_rows(index, compiled.cardinalities)
-    evaluation = evaluate(
-        compiled.structure,
-        problem.network(),
-        compiled.backend,
-        compiled.columns,
-        distinct,
-        compiled.queries,
-    )
     n = len(index)
     given = {
         "credences": _rows_of("credences", credences, n, (theories,)),
@@ -82,12 +73,52 @@ def decide_rows(
         "norm_weights": _rows_of("norm_weights", norm_weights, n, (len(problem.norms),)),
     }
     parameters = {k: v for k, v in given.items() if v is not None}
+    key = index.tobytes() if n == 1 and not parameters else None
+    if key is not None and key in compiled.decided:  # one row decided before: a lookup
+        return compiled.decided[key]
+    distinct, inverse = distinct_rows(index, compiled.cardinalities)
+    evaluation = evaluate(
+        compiled.structure,
+        problem.network(),
+        compiled.backend,
+        compiled.columns,
+        distinct,
+        compiled.queries,
+    )
     if not parameters:  # a decision is a function of the evidence: decide each once
         batch = _decide_evaluated(compiled, distinct, evaluation, {})
+        if key is not None:
+            compiled.remember(key, batch.frozen())
         return batch if inverse is None else batch.take(inverse, index)
     if inverse is not None:
         evaluation = evaluation.take(inverse)
     return _decide_evaluated(compiled, index, evaluation, parameters)
+
+
+def _checked_index(compiled: CompiledProblem, evidence: np.ndarray) -> np.ndarray:
+    """``evidence`` as an (N, columns) integer matrix whose entries are -1 or a state index of
+    their column, or :class:`EvidenceError` naming the first bad entry."""
+    array = np.asarray(evidence)
+    columns = len(compiled.columns)
+    if array.ndim == 1 and array.size == columns:
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[1] != columns:
+        raise EvidenceError(
+            f"evidence index: expected shape (rows, {columns}) (one column per variable of "
+            f"{compiled.problem.name!r}), found {array.shape}"
+        )
+    if array.dtype.kind not in "iu":
+        raise EvidenceError(f"evidence index: expected integers, found {array.dtype}")
+    index = array.astype(np.intp, copy=False)
+    bad = (index < -1) | (index >= compiled.cardinalities)
+    if bad.any():
+        row, column = (int(x[0]) for x in np.nonzero(bad))
+        name = compiled.columns[column]
+        raise EvidenceError(
+            f"evidence index row {row}: {index[row, column]} is not a state of {name!r} "
+            f"(0..{compiled.cardinalities[column] - 1}, or -1 for unobserved)"
+        )
+    return index
 
 
 def _rows_of(

@@ -6,6 +6,7 @@ policy, on random evidence rows."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -200,3 +201,31 @@ def test_every_backend_gives_the_same_batch(backend: str, name: str) -> None:
     np.testing.assert_array_equal(batch.abstention, reference.abstention)
     np.testing.assert_allclose(batch.scores, reference.scores, rtol=TOL, atol=TOL)
     np.testing.assert_allclose(batch.expected_values, reference.expected_values, atol=TOL)
+
+
+def test_a_row_decided_before_is_looked_up_and_read_only() -> None:
+    problem = load_scenario(EXAMPLES / "av_emergency.yaml")
+    compiled = compile_problem(problem, backend="numpy", rule="median")
+    row = np.full((1, len(compiled.columns)), -1)
+    first = decide_rows(compiled, row)
+    again = decide_rows(compiled, row.copy())
+    assert again is compiled.decided[row.tobytes()]
+    assert again.option_names.tolist() == first.option_names.tolist()
+    assert row.flags.writeable  # the caller's array is left alone
+    with pytest.raises(ValueError):
+        again.scores[0, 0] = 1.0
+
+
+@pytest.mark.parametrize(
+    ("index", "says"),
+    [
+        ([[7, -1, -1, -1, -1, -1]], "7 is not a state of 'pedestrian_present'"),
+        ([[-2, -1, -1, -1, -1, -1]], "-2 is not a state"),
+        ([[0, 0]], "expected shape (rows, 6)"),
+        ([[0.5, -1, -1, -1, -1, -1]], "expected integers"),
+    ],
+)
+def test_a_bad_index_matrix_is_refused(index: list, says: str) -> None:
+    compiled = compile_problem(load_scenario(EXAMPLES / "av_emergency.yaml"), backend="numpy")
+    with pytest.raises(EvidenceError, match=re.escape(says)):
+        decide_rows(compiled, np.array(index))

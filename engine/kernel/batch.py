@@ -85,14 +85,16 @@ class DecisionBatch:
         return out
 
     def frozen(self) -> DecisionBatch:
-        """This batch with read-only arrays (safe to hand out again)."""
+        """A copy of this batch (its own evidence index) with read-only arrays, safe to hand
+        out again."""
+        copy = dataclasses.replace(self, index=self.index.copy())
         for value in (
-            *(getattr(self, f.name) for f in dataclasses.fields(self)),
-            *self.parameters.values(),
+            *(getattr(copy, f.name) for f in dataclasses.fields(copy)),
+            *copy.parameters.values(),
         ):
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False
-        return self
+        return copy
 
     def take(self, rows: np.ndarray, index: np.ndarray) -> DecisionBatch:
         """The decisions of ``rows`` (positions, repeats allowed) for evidence ``index``."""

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from engine.kernel.decide import decide_rows
     from phronesis.api import decide, posterior
     from phronesis.inputs import load
+    from phronesis.simulation import simulate
 
 #: public name -> module; loaded on first use, so ``phronesis --help`` imports no engine code
 _PUBLIC = {
@@ -41,6 +42,7 @@ _PUBLIC = {
     "decide": "phronesis.api",
     "posterior": "phronesis.api",
     "load": "phronesis.inputs",
+    "simulate": "phronesis.simulation",
 }
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "decide_rows",
     "load",
     "posterior",
+    "simulate",
 ]
 
 __version__ = "0.1.0"

@@ -187,6 +187,12 @@ def with_parameters(problem: DecisionProblem, row: Mapping[str, np.ndarray]) -> 
             for t, weights in zip(theories, row["value_weights"], strict=True)
         )
     norms = problem.norms
+    if "norm_active" in row:  # a norm that does not apply binds no option: a permission
+        lowest = min((n.priority for n in norms), default=0) - 1
+        norms = tuple(
+            n if active else dataclasses.replace(n, modality="permission", priority=lowest)
+            for n, active in zip(norms, row["norm_active"], strict=True)
+        )
     if "norm_weights" in row:
         norms = tuple(
             dataclasses.replace(n, weight=float(w))

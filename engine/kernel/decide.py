@@ -41,6 +41,7 @@ def decide_rows(
     credences: np.ndarray | None = None,
     value_weights: np.ndarray | None = None,
     norm_weights: np.ndarray | None = None,
+    norm_active: np.ndarray | None = None,
 ) -> DecisionBatch:
     """Decide every evidence row: an index matrix (rows x ``compiled.columns``, -1 where
     unobserved; see :meth:`CompiledProblem.encode`) or a sequence of ``{variable: state}``.
@@ -49,6 +50,8 @@ def decide_rows(
     settings' credences, ``value_weights`` (rows x theories x values) each theory's value
     weights w_Tv, and ``norm_weights`` (rows x norms) the norms' penalty weights, row by row
     (a single (theories,), (theories x values) or (norms,) array applies to every row).
+    ``norm_active`` (rows x norms, bool) says which norms apply to each row (role-specific
+    norms): a norm that does not apply is never violated there.
 
     Examples
     --------
@@ -71,6 +74,7 @@ def decide_rows(
             "value_weights", value_weights, n, (theories, len(problem.values))
         ),
         "norm_weights": _rows_of("norm_weights", norm_weights, n, (len(problem.norms),)),
+        "norm_active": _active_rows(compiled, norm_active, n),
     }
     parameters = {k: v for k, v in given.items() if v is not None}
     key = index.tobytes() if n == 1 and not parameters else None
@@ -119,6 +123,26 @@ def _checked_index(compiled: CompiledProblem, evidence: np.ndarray) -> np.ndarra
             f"(0..{compiled.cardinalities[column] - 1}, or -1 for unobserved)"
         )
     return index
+
+
+def _active_rows(compiled: CompiledProblem, active: np.ndarray | None, n: int) -> np.ndarray | None:
+    """``norm_active`` as (n, norms) bool; a permission that defeats a prohibition must apply
+    to every row (defeat is part of the compiled violation events)."""
+    if active is None:
+        return None
+    norms = compiled.problem.norms
+    array = np.asarray(active, dtype=bool)
+    if array.shape == (len(norms),):
+        array = np.broadcast_to(array, (n, len(norms)))
+    if array.shape != (n, len(norms)):
+        raise EvidenceError(f"norm_active: expected shape {(n, len(norms))}, found {array.shape}")
+    for k, norm in enumerate(norms):
+        if norm.modality == "permission" and not array[:, k].all():
+            raise EvidenceError(
+                f"norm_active: permission {norm.name!r} must apply to every agent (it may defeat "
+                "prohibitions, which the compiled problem fixes); give it to all roles"
+            )
+    return array
 
 
 def _rows_of(
@@ -176,6 +200,10 @@ def _decide_evaluated(
     """Steps 4-6 on evaluated rows (see the module docstring) under per-row ``parameters``."""
     n = len(index)
     s = compiled.structure
+    if "norm_active" in parameters:
+        evaluation = dataclasses.replace(
+            evaluation, violation=evaluation.violation * parameters["norm_active"][:, None, :]
+        )
     row_credences = parameters.get("credences")
     if row_credences is None:
         row_credences = np.broadcast_to(compiled.settings.credences, (n, len(s.value_weights)))

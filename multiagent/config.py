@@ -1,0 +1,98 @@
+"""Simulation config files (YAML or JSON), read through the same bounded reader as scenario
+files and validated with the same error discipline: one line naming the file, the field and the
+fix (:class:`~engine.errors.ScenarioError`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import ScenarioError
+from engine.scenario.document import clip, error_location, pydantic_message, read_document
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InteractionModel(_Strict):
+    variable: str
+    option: str
+    bins: list[float] = Field(description="Share thresholds, increasing, in [0, 1].")
+    scope: Literal["group", "neighbours"] = "group"
+
+
+class PopulationModel(_Strict):
+    concentration: float | None = Field(default=None, gt=0)
+    weight_noise: float = Field(default=0.0, ge=0)
+    roles: dict[str, float] | None = None
+    norm_roles: dict[str, str] | None = None
+
+
+class NetworkModel(_Strict):
+    kind: Literal["ring", "random", "groups"] = "ring"
+    degree: float = Field(default=4, gt=0)
+
+
+class LearningModel(_Strict):
+    kind: Literal["none", "degroot", "bounded_confidence"] = "none"
+    self_weight: float = Field(default=0.5, ge=0, le=1)
+    epsilon: float = Field(default=0.1, ge=0)
+
+
+class DecisionModel(_Strict):
+    rule: str | None = None
+    normalisation: Literal["none", "range", "variance"] | None = None
+    policy: str | None = None
+    backend: str = "auto"
+
+
+class SimulationConfig(_Strict):
+    """A simulation: the scenario (a path relative to the config file), the agents, the steps
+    and how agents meet (observations, shared situations, interactions, networks, learning)."""
+
+    scenario: str
+    agents: int = Field(default=100, ge=1, le=10_000_000)
+    steps: int = Field(default=10, ge=1, le=1_000_000)
+    seed: int = Field(default=0, ge=0)
+    seeds: int = Field(default=1, ge=1, le=100_000)
+    groups: int = Field(default=1, ge=1)
+    observe: list[str] = []
+    shared: list[str] = []
+    interaction: InteractionModel | None = None
+    population: PopulationModel = PopulationModel()
+    network: NetworkModel | None = None
+    learning: LearningModel = LearningModel()
+    decision: DecisionModel = DecisionModel()
+
+
+def read_config(path: str | Path) -> SimulationConfig:
+    """Read and validate a simulation config file."""
+    data = read_document(path)
+    try:
+        return SimulationConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ScenarioError(
+            str(path), clip(error_location(error["loc"], data), 120), clip(pydantic_message(error))
+        ) from None
+
+
+def scenario_path(config_path: str | Path, config: SimulationConfig) -> Path:
+    """The scenario file, relative to the config's folder, which it may not leave."""
+    folder = Path(config_path).resolve().parent
+    target = (folder / config.scenario).resolve()
+    if not target.is_relative_to(folder):
+        raise ScenarioError(
+            str(config_path),
+            "scenario",
+            f"{config.scenario!r} leaves the config's folder; put the scenario beside the config",
+        )
+    return target
+
+
+def as_dict(config: SimulationConfig) -> dict[str, Any]:
+    """The config as plain data (for a results table's metadata)."""
+    return config.model_dump(mode="json")

@@ -1,0 +1,60 @@
+"""``phronesis simulate``: many agents deciding together over time (issue 12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from engine.errors import PhronesisError
+from phronesis.cli.options import console, fail
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate`` to ``app``."""
+    app.command()(simulate)
+
+
+def simulate(
+    config: Annotated[Path, typer.Argument(help="Simulation config (YAML/JSON).")],
+    agents: Annotated[int | None, typer.Option("--agents", help="Number of agents.")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="Steps per run.")] = None,
+    seeds: Annotated[int | None, typer.Option("--seeds", help="Runs (seed, seed+1, ...).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for metrics.parquet.")] = None,
+) -> None:
+    """Simulate agents deciding together: every agent decides in one kernel call per step;
+    prints the last step's metrics (mean over seeds) and writes all of them with --out."""
+    from rich.progress import Progress
+
+    from phronesis.simulation import simulate as run
+
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("simulating", total=None)
+            study = run(
+                config,
+                agents=agents,
+                steps=steps,
+                seeds=seeds,
+                on_step=lambda t: progress.update(task, advance=1),
+            )
+    except PhronesisError as exc:
+        fail(str(exc))
+    model = study.config
+    table = Table(
+        title=f"{model.agents:,} agents, {model.steps} steps, {model.seeds} seed(s): last step"
+    )
+    table.add_column("metric")
+    table.add_column("mean over seeds", justify="right")
+    for name in study.runs[0].metrics:
+        if name == "t":
+            continue
+        value = sum(float(r.metrics[name][-1]) for r in study.runs) / len(study.runs)
+        table.add_row(escape(name), f"{value:.4g}")
+    console.print(table)
+    if out is not None:
+        path = study.write(out)
+        console.print(f"wrote {escape(str(path))}")

@@ -8,9 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from multiagent import metrics
+from multiagent.dynamics import degroot_consensus
 from multiagent.keys import split
 from multiagent.population import Population
 from multiagent.simulator import SimState, Simulator, StepInfo
+
+#: the largest population whose DeGroot consensus is computed (a dense eigenproblem)
+CONSENSUS_AGENTS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,33 +41,53 @@ def simulate(
         raise ValueError(f"steps: expected at least 1, found {steps}")
     init_key, *step_keys = split(seed, steps + 1)
     state = simulator.init(init_key, population)
+    consensus = None
+    if simulator.learning == "degroot" and len(population) <= CONSENSUS_AGENTS:
+        consensus, _ = degroot_consensus(simulator.influence, population.credences)
     rows: list[dict[str, float]] = []
     for key in step_keys:
         state, info = simulator.step(key, state)
-        rows.append({"t": float(state.t), **step_metrics(simulator, state, info)})
+        rows.append({"t": float(state.t), **step_metrics(simulator, state, info, consensus)})
         if on_step is not None:
             on_step(state.t)
     columns = {name: np.array([row[name] for row in rows]) for name in rows[0]}
     return RunResult(seed, columns, state)
 
 
-def step_metrics(simulator: Simulator, state: SimState, info: StepInfo) -> dict[str, float]:
-    """The metrics of one step, flat and named for a table: the share choosing each option and
-    abstaining, mean welfare per value, realised violation rate per norm, mean and variance of
-    each theory's credence, and the largest change of any credence (convergence)."""
+def step_metrics(
+    simulator: Simulator,
+    state: SimState,
+    info: StepInfo,
+    consensus: np.ndarray | None = None,
+) -> dict[str, float]:
+    """The metrics of one step, flat and named for a table (:func:`multiagent.metrics.
+    step_metrics`: welfare per value, violations per norm, fairness of welfare across roles,
+    agreement, polarisation and convergence of credences), with the share of agents choosing
+    each option (``choice.share.<option>``, ``choice.share.abstain``) and the mean credence in
+    each theory (``credence.mean.<theory>``)."""
     problem = simulator.compiled.problem
+    population = state.population
     n = len(info.chosen)
+    theories = [t.name for t in problem.theories]
     out: dict[str, float] = {}
     for a, option in enumerate(problem.decision.options):
-        out[f"share[{option}]"] = float(np.count_nonzero(info.chosen == a) / n)
-    out["share[abstain]"] = float(np.count_nonzero(info.chosen < 0) / n)
-    for j, value in enumerate(problem.values):
-        out[f"welfare[{value.name}]"] = float(info.utilities[:, j].mean())
-    for k, norm in enumerate(problem.norms):
-        out[f"violation_rate[{norm.name}]"] = float(info.violations[:, k].mean())
-    credences = state.population.credences
-    for t, theory in enumerate(problem.theories):
-        out[f"credence_mean[{theory.name}]"] = float(credences[:, t].mean())
-        out[f"credence_var[{theory.name}]"] = float(credences[:, t].var())
-    out["credence_change"] = float(np.abs(credences - info.credences_before).max())
+        out[f"choice.share.{option}"] = float(np.count_nonzero(info.chosen == a) / n)
+    out["choice.share.abstain"] = float(np.count_nonzero(info.chosen < 0) / n)
+    for t, theory in enumerate(theories):
+        out[f"credence.mean.{theory}"] = float(population.credences[:, t].mean())
+    acted = info.chosen >= 0
+    measured = metrics.step_metrics(
+        utilities=info.utilities,
+        violated=info.violations,
+        groups=population.roles if len(population.role_names) > 1 else None,
+        choices=info.chosen[acted],
+        n_options=len(problem.decision.options),
+        credences=population.credences,
+        previous_credences=info.credences_before,
+        consensus=consensus,
+        value_names=[v.name for v in problem.values],
+        norm_names=[k.name for k in problem.norms],
+        theory_names=theories,
+    )
+    out.update({k: float(v) for k, v in measured.items()})
     return out

@@ -14,7 +14,7 @@ One step, for N agents at once:
    drawn given do(choice);
 4. realised utilities per value and norm violations per agent;
 5. credences move by social learning (DeGroot averaging on the influence network, or bounded
-   confidence, Hegselmann & Krause 2002).
+   confidence, Hegselmann & Krause 2002; :mod:`multiagent.dynamics`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import scipy.sparse as sparse
 from engine.errors import InvalidProblem
 from engine.kernel.compiled import CompiledProblem
 from engine.kernel.decide import decide_rows
+from multiagent.dynamics import bounded_confidence_step, degroot_step
 from multiagent.keys import generator, split
 from multiagent.population import Population
 from multiagent.sampling import before_decision, sample_worlds
@@ -211,35 +212,13 @@ class Simulator:
         return utilities, violations
 
     def _learn(self, credences: np.ndarray) -> np.ndarray:
-        """Social learning of credences: DeGroot x' = W x, or bounded confidence."""
+        """Social learning of credences: DeGroot x' = W x, or bounded confidence (L1 distance
+        between credence vectors, among neighbours when there is a network)."""
         if self.learning == "degroot":
             assert self.influence is not None
-            return np.asarray(self.influence @ credences)
+            return degroot_step(self.influence, credences)
         if self.learning == "bounded_confidence":
-            return _bounded_confidence(credences, self.epsilon, self.neighbours)
+            return bounded_confidence_step(
+                credences, self.epsilon, norm="l1", neighbours=self.neighbours
+            )
         return credences
-
-
-def _bounded_confidence(
-    credences: np.ndarray, epsilon: float, neighbours: sparse.csr_matrix | None
-) -> np.ndarray:
-    """Hegselmann–Krause: each agent averages the credences of those (itself included, among
-    its neighbours when a network is given) within L1 distance ``epsilon``. Over a network the
-    cost is O(edges); without one, agents are compared within sorted blocks of 2,048 by the
-    first theory's credence (an exact all-pairs comparison for up to 2,048 agents)."""
-    n = len(credences)
-    if neighbours is not None:
-        rows, cols = neighbours.nonzero()
-        close = np.abs(credences[rows] - credences[cols]).sum(axis=1) <= epsilon
-        weights = sparse.csr_matrix((close.astype(float), (rows, cols)), shape=(n, n))
-        weights = weights + sparse.identity(n, format="csr")
-        total = np.asarray(weights.sum(axis=1)).ravel()
-        return np.asarray(weights @ credences) / total[:, None]
-    out = np.empty_like(credences)
-    order = np.argsort(credences[:, 0], kind="stable")
-    for start in range(0, n, 2048):
-        block = order[start : start + 2048]
-        x = credences[block]
-        close = np.abs(x[:, None, :] - x[None, :, :]).sum(axis=2) <= epsilon
-        out[block] = close @ x / close.sum(axis=1, keepdims=True)
-    return out

@@ -65,8 +65,8 @@ def test_two_agent_game_worked_by_hand() -> None:
     )
     population = uniform_population(problem, 2, groups=1)
     result = simulate(simulator, population, 5, seed=3)
-    assert result.metrics["share[yield]"].tolist() == [1.0] * 5
-    assert result.metrics["welfare[payoff]"].tolist() == [-1.0] * 5
+    assert result.metrics["choice.share.yield"].tolist() == [1.0] * 5
+    assert result.metrics["welfare.mean.payoff"].tolist() == [-1.0] * 5
 
 
 def test_a_believed_aggressive_other_flips_the_game_and_the_joint_outcome() -> None:
@@ -98,8 +98,8 @@ def test_a_believed_aggressive_other_flips_the_game_and_the_joint_outcome() -> N
         interaction=Interaction("other_yields", "yield", (0.5,), "group"),
     )
     result = simulate(simulator, uniform_population(variant, 2), 3, seed=0)
-    assert result.metrics["share[go]"].tolist() == [1.0] * 3
-    assert result.metrics["welfare[payoff]"].tolist() == [-10.0] * 3
+    assert result.metrics["choice.share.go"].tolist() == [1.0] * 3
+    assert result.metrics["welfare.mean.payoff"].tolist() == [-10.0] * 3
 
 
 def test_same_seed_same_run_other_seed_other_run() -> None:
@@ -110,7 +110,7 @@ def test_same_seed_same_run_other_seed_other_run() -> None:
     for name, values in first.runs[0].metrics.items():
         np.testing.assert_array_equal(values, other.runs[0].metrics[name])
     assert not np.array_equal(
-        other.runs[0].metrics["welfare[safety]"], other.runs[1].metrics["welfare[safety]"]
+        other.runs[0].metrics["welfare.mean.safety"], other.runs[1].metrics["welfare.mean.safety"]
     )
 
 
@@ -168,7 +168,8 @@ def test_degroot_learning_on_a_ring_reaches_the_mean_consensus() -> None:
     final = result.final.population.credences
     consensus = population.credences.mean(axis=0)
     np.testing.assert_allclose(final, np.tile(consensus, (12, 1)), atol=1e-10)
-    assert result.metrics["credence_change"][-1] < 1e-10
+    assert result.metrics["convergence.max_abs"][-1] < 1e-10
+    assert result.metrics["consensus.max_abs"][-1] < 1e-10
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,11 @@ class SimulationConfig(_Strict):
     network: NetworkModel | None = None
     learning: LearningModel = LearningModel()
     decision: DecisionModel = DecisionModel()
+    sweep: dict[str, list[float | int | str | bool]] = Field(
+        default={},
+        description="Config fields by dotted name (learning.self_weight) and the values to run "
+        "each with; every combination runs for every seed.",
+    )
 
 
 def read_config(path: str | Path) -> SimulationConfig:

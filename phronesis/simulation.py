@@ -1,9 +1,9 @@
 """Simulations from config files: ``phronesis.simulate`` and ``phronesis simulate`` (issue 12).
 
-Each seed is one run (population, networks and every draw come from it); the per-step metrics
-of all runs form one table (``seed``, ``t``, one column per metric) written as Parquet with the
-config, the problem's content hash and the package version in its metadata, so the same config
-and seeds give byte-identical files.
+Each (sweep point, seed) is one run (population, networks and every draw come from the seed);
+the per-step metrics of all runs form one table (the swept fields, ``seed``, ``t``, one column
+per metric) written as Parquet with the config and the problem's content hash in its metadata,
+so the same config and seeds give byte-identical files, in-process or on Ray.
 """
 
 from __future__ import annotations
@@ -16,28 +16,28 @@ from typing import Any
 
 import numpy as np
 
-from multiagent.build import build
 from multiagent.config import SimulationConfig, as_dict, read_config, scenario_path
-from multiagent.run import RunResult
-from multiagent.run import simulate as run_one
+from multiagent.sweep import SweepRun, run_sweep
 
 
 @dataclass(frozen=True, slots=True)
 class Study:
     """The runs of one config: the config as run, the problem's content hash, and one
-    :class:`RunResult` per seed."""
+    :class:`~multiagent.sweep.SweepRun` per (sweep point, seed)."""
 
     config: SimulationConfig
     problem_hash: str
-    runs: tuple[RunResult, ...]
+    runs: tuple[SweepRun, ...]
 
     def table(self) -> Any:
         """All runs' per-step metrics as one Arrow table, with the study's metadata."""
         import pyarrow
 
-        columns: dict[str, list[np.ndarray]] = {}
+        columns: dict[str, list[Any]] = {}
         for run in self.runs:
             steps = len(run.metrics["t"])
+            for name, value in run.point.items():
+                columns.setdefault(name, []).append(np.full(steps, value))
             columns.setdefault("seed", []).append(np.full(steps, run.seed, dtype=np.int64))
             for name, values in run.metrics.items():
                 columns.setdefault(name, []).append(values)
@@ -79,10 +79,14 @@ def simulate(
     steps: int | None = None,
     seeds: int | None = None,
     base: str | Path | None = None,
-    on_step: Callable[[int], None] | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
+    on_run: Callable[[], None] | None = None,
 ) -> Study:
     """Run a simulation config (a file, or a validated config with ``base`` its folder) for
-    ``seeds`` seeds (seed, seed + 1, ...); ``agents``, ``steps`` and ``seeds`` override it."""
+    ``seeds`` seeds (seed, seed + 1, ...) at every point of its sweep; ``agents``, ``steps``
+    and ``seeds`` override it. ``ray=True`` runs the sweep on Ray (a local cluster, or the
+    one at ``ray_address``)."""
     from phronesis.inputs import load_problem
 
     if isinstance(config, SimulationConfig):
@@ -97,9 +101,12 @@ def simulate(
     if changes:  # validated like the file
         model = _validated(path, {**model.model_dump(), **changes})
     problem = load_problem(scenario_path(path, model))
-    runs = []
-    for k in range(model.seeds):
-        seed = model.seed + k
-        simulator, population = build(model, problem, seed)
-        runs.append(run_one(simulator, population, model.steps, seed, on_step=on_step))
+    runs = run_sweep(
+        model,
+        problem,
+        source=str(path),
+        ray_address=ray_address,
+        use_ray=ray,
+        on_run=on_run,
+    )
     return Study(model, problem.content_hash, tuple(runs))

@@ -24,31 +24,40 @@ def simulate(
     steps: Annotated[int | None, typer.Option("--steps", help="Steps per run.")] = None,
     seeds: Annotated[int | None, typer.Option("--seeds", help="Runs (seed, seed+1, ...).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for metrics.parquet.")] = None,
+    ray: Annotated[
+        bool, typer.Option("--ray", help="Run the sweep on Ray (a local cluster by default).")
+    ] = False,
+    address: Annotated[
+        str | None, typer.Option("--address", help="With --ray: the address of a Ray cluster.")
+    ] = None,
 ) -> None:
     """Simulate agents deciding together: every agent decides in one kernel call per step;
-    prints the last step's metrics (mean over seeds) and writes all of them with --out."""
+    prints the last step's metrics (mean over runs) and writes all of them with --out; a
+    config's sweep (grid of fields x seeds) runs in-process or on Ray (--ray)."""
     from rich.progress import Progress
 
     from phronesis.simulation import simulate as run
 
     try:
         with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("simulating", total=None)
+            task = progress.add_task("simulating (runs)", total=None)
             study = run(
                 config,
                 agents=agents,
                 steps=steps,
                 seeds=seeds,
-                on_step=lambda t: progress.update(task, advance=1),
+                ray=ray,
+                ray_address=address,
+                on_run=lambda: progress.update(task, advance=1),
             )
     except PhronesisError as exc:
         fail(str(exc))
     model = study.config
     table = Table(
-        title=f"{model.agents:,} agents, {model.steps} steps, {model.seeds} seed(s): last step"
+        title=f"{model.agents:,} agents, {model.steps} steps, {len(study.runs)} run(s): last step"
     )
     table.add_column("metric")
-    table.add_column("mean over seeds", justify="right")
+    table.add_column("mean over runs", justify="right")
     for name in study.runs[0].metrics:
         if name == "t":
             continue

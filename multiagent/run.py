@@ -89,5 +89,9 @@ def step_metrics(
         norm_names=[k.name for k in problem.norms],
         theory_names=theories,
     )
-    out.update({k: float(v) for k, v in measured.items()})
+    roles = population.role_names
+    for key, value in measured.items():
+        if key.startswith("fairness.mean."):  # groups are roles: name them
+            key = f"fairness.mean.{roles[int(key.rsplit('.', 1)[1])]}"
+        out[key] = float(value)
     return out

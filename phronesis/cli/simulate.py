@@ -65,5 +65,22 @@ def simulate(
         table.add_row(escape(name), f"{value:.4g}")
     console.print(table)
     if out is not None:
-        path = study.write(out)
-        console.print(f"wrote {escape(str(path))}")
+        for path in write_study(study, out):
+            console.print(f"wrote {escape(str(path))}")
+
+
+def write_study(study: object, out: Path) -> list[Path]:
+    """metrics.parquet and the plots: metric trajectories and credences over the steps."""
+    from phronesis import plots
+
+    metrics = study.runs[0].metrics  # type: ignore[attr-defined]
+    shown = [
+        n
+        for n in metrics
+        if n.startswith(("choice.share.", "welfare.mean.")) or n == "violations.any_rate"
+    ]
+    return [
+        study.write(out),  # type: ignore[attr-defined]
+        plots.trajectories(study, shown, out / "metrics.png"),  # type: ignore[arg-type]
+        plots.credences(study, out / "credences.png"),  # type: ignore[arg-type]
+    ]

@@ -194,3 +194,17 @@ def test_a_bad_config_is_one_line(text: str, says: str, tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0], result.stderr
+
+
+def test_the_triage_fleet_study_runs_with_roles_and_bounded_confidence(tmp_path: Path) -> None:
+    config = EXAMPLES / "simulations" / "triage.sim.yaml"
+    result = CliRunner().invoke(
+        app, ["simulate", str(config), "--agents", "300", "--steps", "4", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("metrics.parquet", "metrics.png", "credences.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    study = phronesis.simulate(config, agents=300, steps=4)
+    metrics = study.runs[0].metrics
+    assert {"fairness.mean.senior", "fairness.mean.junior"} <= set(metrics)
+    assert metrics["violations.rate.no_withdrawal"].max() <= 1.0

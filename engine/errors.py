@@ -79,3 +79,13 @@ def listing(names: Iterable[object], limit: int = 8) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return f"{', '.join(items[:limit])}, … and {len(items) - limit} more"
+
+
+def quote(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for messages that quote user input.
+
+    >>> quote("x" * 100, limit=10)
+    "'xxxxxxx… (102 characters)"
+    """
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}… ({len(text)} characters)"

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ontology.knowledge import Knowledge, read_knowledge
+from ontology.limits import check_hierarchy_depth
 from ontology.load import load_graph
-from ontology.reason import reason
+from ontology.reason import reason, resolve_reasoner
 from ontology.validate import check_consistency, validate_shapes
 
 
@@ -40,6 +41,9 @@ def analyse_file(
     start = time.perf_counter()
     graph = load_graph(path)
     loaded = time.perf_counter()
+    name = resolve_reasoner(reasoner)
+    if name != "none":  # refuse a hierarchy too deep to reason over before validating it
+        check_hierarchy_depth(graph, source, name)
     if validate:
         validate_shapes(graph, source)
     validated = time.perf_counter()

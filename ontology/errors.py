@@ -16,7 +16,8 @@ class OntologyError(PhronesisError, ValueError):
         self.source = source
         self.iri = iri
         self.detail = message
-        where = f"{source}: <{iri}>" if iri else source
+        shown = iri if len(iri) <= 120 else f"{iri[:100]}… ({len(iri)} characters)"
+        where = f"{source}: <{shown}>" if iri else source
         super().__init__(f"{where}: {message}")
 
 
@@ -55,3 +56,8 @@ class InconsistentOntologyError(OntologyError):
 
 class UnknownReasoner(PhronesisError, ValueError):
     """A reasoner name (argument or ``PHRONESIS_REASONER``) that phronesis does not know."""
+
+
+class OntologyTooLarge(OntologyError):
+    """The ontology exceeds a resource limit of :mod:`ontology.limits` (the message says the
+    size found, the limit and the environment variable that raises it)."""

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 
+from engine.errors import quote
 from ontology.errors import ExtractionError
 from ontology.hierarchy import Hierarchy
 from ontology.odrl import OdrlRule, odrl_rules
@@ -322,7 +323,7 @@ def _number(graph: Graph, node: URIRef, prop: URIRef, default: float, source: st
     value = _literal(graph, node, prop, default)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ExtractionError(
-            source, f"{local_name(str(prop))} must be a number, found {value!r}", str(node)
+            source, f"{local_name(str(prop))} must be a number, found {quote(value)}", str(node)
         )
     return float(value)
 

@@ -3,8 +3,9 @@
 RDF serialisations are parsed by rdflib; OWL/XML, which rdflib cannot read, is loaded by
 owlready2 into a fresh, explicit ``World`` and copied out triple by triple, so no owlready2 object
 leaves this module. The core ontology is always merged in: a user graph may use ``phr:`` terms
-without importing it. Other ``owl:imports`` are not followed, and nothing that would expand
-entities or fetch from the network is parsed (:mod:`ontology.offline`).
+without importing it. Other ``owl:imports`` are refused (they would not be fetched), nothing
+that would expand entities or fetch from the network is parsed (:mod:`ontology.offline`), and an
+IRI holding a character IRIs may not hold (a backslash, a space) is refused whatever the format.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import logging
 import warnings
 from pathlib import Path
 
-from rdflib import OWL, RDF, Graph
+from rdflib import OWL, RDF, Graph, URIRef
 
 from ontology.errors import OntologyLoadError
-from ontology.offline import check_offline
+from ontology.offline import check_imports, check_offline
 from ontology.vocabulary import CORE_IRI, CORE_PATH, PHR
 
 #: File suffix -> rdflib format; "owlxml" is read through owlready2.
@@ -65,8 +66,13 @@ def read_graph(path: str | Path) -> Graph:
     fmt = detect_format(path, raw[:4096].decode("utf-8", errors="replace"))
     check_offline(path, fmt, raw)
     quiet_library_logging()
-    if fmt == "owlxml":
-        return _read_owl_xml(path, raw)
+    graph = _read_owl_xml(path, raw) if fmt == "owlxml" else _read_rdf(path, raw, fmt)
+    check_iris(graph, str(path))
+    check_imports(graph, str(path))
+    return graph
+
+
+def _read_rdf(path: Path, raw: bytes, fmt: str) -> Graph:
     graph = Graph()
     try:
         with warnings.catch_warnings():
@@ -75,6 +81,28 @@ def read_graph(path: str | Path) -> Graph:
     except Exception as exc:  # rdflib raises many unrelated types for syntax errors
         raise OntologyLoadError(str(path), f"not valid {fmt}: {summary(exc)}") from None
     return graph
+
+
+#: characters an IRI may not hold (RFC 3987); rdflib reads some of them, then fails with a bare
+#: Exception when it writes the graph out (for HermiT), so they are refused when the file is read
+_NOT_IN_IRI = frozenset('<>"{}|\\^`') | {chr(c) for c in range(0x21)} | {chr(0x7F)}
+
+
+def check_iris(graph: Graph, source: str) -> None:
+    """Refuse an IRI holding a character IRIs may not hold (a space, a backslash, ``<``, ...),
+    naming the IRI and the character, whatever format the file was in."""
+    for triple in graph:
+        for term in triple:
+            if isinstance(term, URIRef) and not _NOT_IN_IRI.isdisjoint(term):
+                bad = next(c for c in term if c in _NOT_IN_IRI)
+                shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in term)
+                iri = shown if len(shown) <= 120 else shown[:119] + "…"
+                raise OntologyLoadError(
+                    source,
+                    f"the IRI holds {bad!r}, which IRIs may not hold; percent-encode it "
+                    f"(%{ord(bad):02X}) or remove it",
+                    iri,
+                )
 
 
 def _read_owl_xml(path: Path, raw: bytes) -> Graph:

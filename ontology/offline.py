@@ -1,7 +1,10 @@
 """Ontology files are read offline and contained: before rdflib or owlready2 sees a file, refuse
 what would make them expand entities or fetch from the network (issue 10, "Offline and
-contained"): XML with a DTD (entity bombs, external entities), JSON-LD with a remote
-``@context``, and OWL/XML ``<Import>`` of anything but the shipped core ontology.
+contained"): XML with a DTD (entity bombs, external entities and DTDs), JSON-LD with a remote
+``@context`` (or ``@import``, or a remote scoped context), and OWL/XML ``<Import>`` of anything
+but the shipped core ontology. ``owl:imports`` in the RDF formats is checked once the triples are
+read (:func:`check_imports`): rdflib never follows it, but an import left unread would silently
+drop the imported axioms.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
+from rdflib import OWL, Graph
 
 from ontology.errors import OntologyLoadError
 from ontology.vocabulary import CORE_IRI
@@ -35,11 +39,13 @@ def _check_xml(path: Path, fmt: str, raw: bytes) -> None:
 
     try:
         root = SafeElementTree.fromstring(raw, forbid_dtd=True)
-    except DefusedXmlException:
+    except DefusedXmlException as exc:
+        iri = getattr(exc, "sysid", None) or getattr(exc, "pubid", None)
+        fetched = f" and its DTD {str(iri)[:160]!r} is not fetched" if iri else ""
         raise OntologyLoadError(
             str(path),
-            "the file declares a DTD or entities, which are not read (no entity is expanded and "
-            "nothing is fetched); remove the <!DOCTYPE ...> declaration",
+            "the file declares a DTD or entities, which are not read (no entity is expanded"
+            f"{fetched}); remove the <!DOCTYPE ...> declaration",
         ) from None
     except (ElementTree.ParseError, LookupError, ValueError) as exc:
         raise OntologyLoadError(str(path), f"not well-formed XML ({exc})") from None
@@ -72,14 +78,29 @@ def _check_json_ld(path: Path, raw: bytes) -> None:
 
 
 def _contexts(node: Any) -> Iterator[Any]:
-    """Every ``@context`` value in a JSON document (lists flattened), without recursion."""
+    """Every ``@context`` value in a JSON document (lists flattened), and every ``@import`` of
+    a context, scoped contexts inside term definitions included, without recursion."""
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            if "@context" in item:
-                found = item["@context"]
-                yield from found if isinstance(found, list) else [found]
-            stack.extend(v for k, v in item.items() if k != "@context")
+            for key in ("@context", "@import"):
+                if key in item:
+                    found = item[key]
+                    yield from found if isinstance(found, list) else [found]
+            stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def check_imports(graph: Graph, source: str) -> None:
+    """Refuse ``owl:imports`` of anything but the shipped core ontology: imports are not
+    fetched, and silently reading the file without the imported axioms would change its
+    meaning. The message names the imported IRI."""
+    for imported in sorted(graph.objects(None, OWL.imports)):
+        if str(imported).rstrip("#/") != str(CORE_IRI):
+            raise OntologyLoadError(
+                source,
+                f"imports {str(imported)[:200]!r}, which is not fetched: download it and merge "
+                "its triples into this file, or remove the owl:imports",
+            )

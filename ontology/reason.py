@@ -29,6 +29,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Namespace, URIRef
 
 from engine.errors import BackendUnavailable
 from ontology.errors import InconsistentOntologyError, OntologyLoadError, UnknownReasoner
+from ontology.limits import check_hierarchy_depth
 from ontology.load import summary
 from ontology.vocabulary import PHR
 
@@ -127,6 +128,8 @@ def prepare(graph: Graph) -> tuple[Graph, dict[URIRef, URIRef]]:
 def reason(graph: Graph, reasoner: str = "auto", source: str = "<graph>") -> Reasoned:
     """Prepare ``graph`` and close it under ``reasoner`` (see the module docstring)."""
     name = resolve_reasoner(reasoner)
+    if name != "none":
+        check_hierarchy_depth(graph, source, name)
     told, situations = prepare(graph)
     start = time.perf_counter()
     unsatisfiable: tuple[str, ...] = ()
@@ -161,7 +164,12 @@ def _hermit(
         for triple in told:
             if triple[1] != OWL.imports:
                 flat.add(triple)
-        data = flat.serialize(format="nt", encoding="utf-8")
+        try:
+            data = flat.serialize(format="nt", encoding="utf-8")
+        except Exception as exc:  # rdflib raises a bare Exception for an IRI it cannot write
+            raise OntologyLoadError(
+                source, f"cannot pass the graph to HermiT: {summary(exc)}"
+            ) from None
         try:
             with contextlib.redirect_stderr(io.StringIO()):  # owlready2 prints its own traces
                 world.get_ontology(_WORKING_IRI).load(fileobj=io.BytesIO(data), format="ntriples")

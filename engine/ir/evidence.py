@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.errors import EvidenceError, listing
+from engine.errors import EvidenceError, listing, quote
 from engine.ir.problem import DecisionProblem
 
 
@@ -27,7 +27,7 @@ def check_evidence(
             continue
         if variable == problem.decision.name and not allow_decision:
             raise EvidenceError(
-                f"evidence names the decision {variable!r}; choose options with do(), "
+                f"evidence names the decision {quote(variable)}; choose options with do(), "
                 "not by observing them"
             )
         try:
@@ -35,11 +35,11 @@ def check_evidence(
         except KeyError:
             known = listing([v.name for v in problem.variables] + list(continuous))
             raise EvidenceError(
-                f"evidence names unknown variable {variable!r}; expected one of: {known}"
+                f"evidence names unknown variable {quote(variable)}; expected one of: {known}"
             ) from None
         if state not in states:
             raise EvidenceError(
-                f"evidence {variable}={state}: unknown state {state!r}; "
+                f"evidence {variable}: unknown state {quote(state)}; "
                 f"expected one of: {listing(states)}"
             )
         checked[variable] = state
@@ -63,7 +63,7 @@ def continuous_value(variable: str, family: str, value: object) -> float:
     x = _number(value)
     if x is None:
         raise EvidenceError(
-            f"evidence {variable}={value}: {variable!r} is continuous; expected a number"
+            f"evidence {variable}={quote(value)}: {variable!r} is continuous; expected a number"
         )
     low, high = SUPPORT[family]
     if not (low < x < high and math.isfinite(x)):
@@ -93,8 +93,8 @@ def parse_evidence(assignments: Iterable[str]) -> dict[str, str]:
     for item in assignments:
         variable, sep, state = item.partition("=")
         if not sep or not variable.strip() or not state.strip():
-            raise EvidenceError(f"evidence {item!r}: expected VAR=STATE")
+            raise EvidenceError(f"evidence {quote(item)}: expected VAR=STATE")
         if variable.strip() in parsed:
-            raise EvidenceError(f"evidence {item!r}: {variable.strip()!r} is given twice")
+            raise EvidenceError(f"evidence {quote(item)}: {quote(variable.strip())} is given twice")
         parsed[variable.strip()] = state.strip()
     return parsed

@@ -57,10 +57,21 @@ TABLE_ENTRIES = Limit("table_entries", 10_000_000, "entries in one table")
 TOTAL_ENTRIES = Limit("total_entries", 50_000_000, "table entries in all")
 FACTOR_ENTRIES = Limit("factor_entries", 1 << 24, "entries in the largest joint table this needs")
 NODES = Limit("nodes", 100_000, "nodes")
+#: Longest chain of named classes linked by rdfs:subClassOf that a reasoner is given; checked
+#: by ``ontology`` (the core ontology and the examples are under 10 levels deep).
+HIERARCHY_DEPTH = Limit("hierarchy_depth", 64, "rdfs:subClassOf levels")
 
 LIMITS: dict[str, Limit] = {
     limit.name: limit
-    for limit in (STATES, PARENTS, TABLE_ENTRIES, TOTAL_ENTRIES, FACTOR_ENTRIES, NODES)
+    for limit in (
+        STATES,
+        PARENTS,
+        TABLE_ENTRIES,
+        TOTAL_ENTRIES,
+        FACTOR_ENTRIES,
+        NODES,
+        HIERARCHY_DEPTH,
+    )
 }
 
 

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from engine.errors import InvalidProblem, listing
+from engine.errors import InvalidProblem, listing, quote
 from engine.ir.fields import check_bounded, check_finite, check_name, unique_names
 from engine.ir.nodes import ABSTRACTIONS, Clause, Norm, Policy, Theory
 
@@ -44,7 +44,7 @@ def check_clause(
         if state not in states[clause.variable]:
             raise InvalidProblem(
                 where,
-                f"unknown state {state!r}; expected one of {listing(states[clause.variable])}",
+                f"unknown state {quote(state)}; expected one of {listing(states[clause.variable])}",
             )
 
 
@@ -110,7 +110,7 @@ def check_theory(
         if value not in values:
             raise InvalidProblem(
                 f"{where}.value_weights",
-                f"unknown value {value!r}; expected one of {listing(sorted(values))}",
+                f"unknown value {quote(value)}; expected one of {listing(sorted(values))}",
             )
         check_bounded(f"{where}.value_weights.{value}", weight)
     unique_names(f"{where}.value_weights", (v for v, _ in theory.value_weights))
@@ -118,7 +118,8 @@ def check_theory(
     for norm in theory.norms or ():
         if norm not in norms:
             raise InvalidProblem(
-                f"{where}.norms", f"unknown norm {norm!r}; expected one of {listing(sorted(norms))}"
+                f"{where}.norms",
+                f"unknown norm {quote(norm)}; expected one of {listing(sorted(norms))}",
             )
 
 
@@ -147,7 +148,7 @@ def check_policy(policy: Policy, problem: DecisionProblem, formalisms: tuple[str
         if theory not in theories:
             raise InvalidProblem(
                 f"{where}.credences",
-                f"unknown theory {theory!r}; expected one of {listing(sorted(theories))}",
+                f"unknown theory {quote(theory)}; expected one of {listing(sorted(theories))}",
             )
     unique_names(f"{where}.credences", (t for t, _ in policy.credences))
     if policy.credences:  # empty: the problem's own credences apply
@@ -161,7 +162,8 @@ def check_principles(where: str, principles: Sequence[str], known: set[str]) -> 
     for principle in principles:
         if principle not in known:
             raise InvalidProblem(
-                where, f"unknown principle {principle!r}; expected a value, norm or theory name"
+                where,
+                f"unknown principle {quote(principle)}; expected a value, norm or theory name",
             )
     unique_names(where, principles)
 

@@ -187,13 +187,17 @@ def distinct_rows(
     n = len(index)
     if n <= 1:
         return index, None
-    radix = cardinalities.astype(np.float64) + 1
+    seen = (index >= 0).any(axis=0)  # columns no row observes do not tell rows apart
+    if not seen.any():
+        return index[:1], np.zeros(n, dtype=np.intp)
+    packed, cards = index[:, seen], cardinalities[seen]
+    radix = cards.astype(np.float64) + 1
     if np.sum(np.log2(radix)) < 62:
-        weights = np.concatenate([[1], np.cumprod(cardinalities[::-1] + 1)[:-1]])[::-1]
-        codes = (index + 1) @ weights.astype(np.int64)
+        weights = np.concatenate([[1], np.cumprod(cards[::-1] + 1)[:-1]])[::-1]
+        codes = (packed + 1) @ weights.astype(np.int64)
         unique, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
     else:
-        _, first, inverse = np.unique(index, axis=0, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
         unique = first
     if len(unique) == n:
         return index, None

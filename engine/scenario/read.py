@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from engine.errors import InvalidProblem, ScenarioError
 from engine.ir import DecisionProblem, Provenance
+from engine.ir.limits import STATES
 from engine.scenario.document import clip, error_location, pydantic_message, read_document
 from engine.scenario.lower import to_problem
 from engine.scenario.models import ScenarioModel
@@ -30,8 +31,21 @@ def load_scenario(path: str | Path) -> DecisionProblem:
     return parse_scenario(read_document(path), source=str(path))
 
 
+def _check_state_counts(data: Any, source: str) -> None:
+    """The ``states`` limit checked before validation, which would otherwise check a million
+    state names one by one before the limit is met."""
+    variables = data.get("variables") if isinstance(data, dict) else None
+    for i, variable in enumerate(variables if isinstance(variables, list) else ()):
+        states = variable.get("states") if isinstance(variable, dict) else None
+        if isinstance(states, list) and len(states) > STATES.value():
+            name = clip(str(variable.get("name", i)), 40)
+            message = STATES.message(len(states), STATES.value())
+            raise ScenarioError(source, f"variables.{name}.states", message)
+
+
 def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> DecisionProblem:
     """Validate scenario data (already read from a file) into a :class:`DecisionProblem`."""
+    _check_state_counts(data, source)
     try:
         model = ScenarioModel.model_validate(data)
     except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.formats.network_checks import Declarations
+from models.formats.network_checks import Declarations, shown
 from models.formats.text_tokens import Blocks, EndOfFile, TableBlock, Tokens
 
 
@@ -19,7 +19,7 @@ def parse_bif(text: str, source: str) -> Declarations:
     tokens = Tokens(text, "bif", source)
     blocks = Blocks(tokens, child_slowest=True)
     try:
-        while tokens.position < len(tokens.tokens):
+        while tokens.more():
             tokens.context = "the file"
             keyword = tokens.word("network, variable or probability")
             tokens.context = f"the {keyword.text} block from line {tokens.line(keyword.start)}"
@@ -33,7 +33,7 @@ def parse_bif(text: str, source: str) -> Declarations:
             else:
                 raise tokens.error(
                     keyword.start,
-                    f"expected network, variable or probability, found {keyword.text!r}",
+                    f"expected network, variable or probability, found {shown(keyword.text)}",
                 )
     except EndOfFile as end:
         raise blocks.truncated(end) from None
@@ -53,7 +53,8 @@ def _bif_variable(tokens: Tokens, blocks: Blocks) -> None:
             continue
         if token.text != "type":
             raise tokens.error(
-                token.start, f"expected type or property in variable {name}, found {token.text!r}"
+                token.start,
+                f"expected type or property in variable {name}, found {shown(token.text)}",
             )
         kind = tokens.word("the variable's type").text
         if kind != "discrete":
@@ -110,10 +111,10 @@ def _bif_probability(tokens: Tokens, blocks: Blocks) -> None:
                 raise tokens.error(
                     token.start,
                     f"expected table, default, a row ( states ) or property in "
-                    f"{tokens.context}, found {token.text!r}",
+                    f"{tokens.context}, found {shown(token.text)}",
                 )
         tokens.take()
         complete = True
     finally:
         line = tokens.line(header.start)
-        blocks.tables.append(TableBlock(child, given, line, values, rows, default, complete))
+        blocks.add(TableBlock(child, given, line, values, rows, default, complete))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.formats.network_checks import Declarations
+from models.formats.network_checks import Declarations, shown
 from models.formats.text_tokens import Blocks, EndOfFile, TableBlock, Token, Tokens
 
 
@@ -18,7 +18,7 @@ def parse_net(text: str, source: str) -> Declarations:
     tokens = Tokens(text, "net", source)
     blocks = Blocks(tokens, child_slowest=False)
     try:
-        while tokens.position < len(tokens.tokens):
+        while tokens.more():
             tokens.context = "the file"
             keyword = tokens.word("net, node or potential")
             tokens.context = f"the {keyword.text} block from line {tokens.line(keyword.start)}"
@@ -30,7 +30,7 @@ def parse_net(text: str, source: str) -> Declarations:
                 _net_potential(tokens, blocks)
             else:
                 raise tokens.error(
-                    keyword.start, f"expected net, node or potential, found {keyword.text!r}"
+                    keyword.start, f"expected net, node or potential, found {shown(keyword.text)}"
                 )
     except EndOfFile as end:
         raise blocks.truncated(end) from None
@@ -92,6 +92,6 @@ def _net_potential(tokens: Tokens, blocks: Blocks) -> None:
         complete = True
     finally:
         line = tokens.line(header.start)
-        blocks.tables.append(TableBlock(child, given, line, values, [], None, complete))
+        blocks.add(TableBlock(child, given, line, values, [], None, complete))
     if not values:
         raise tokens.error(header.start, "no data = ( ... ); given", f"variables.{child}.cpt")

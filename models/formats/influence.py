@@ -29,7 +29,9 @@ from engine.errors import InvalidProblem, ScenarioError
 from engine.ir import CPT, Provenance, Variable
 from engine.ir.graph import ancestors
 from engine.ir.influence import DecisionVariable, InfluenceDiagram, UtilityNode
+from models.formats.network_checks import short_error, shown
 from models.formats.networks import read_text, repair_rows
+from models.formats.text_tokens import NUMBER
 from models.formats.xml_text import parse_xml
 from models.pyagrum.convert import import_pyagrum
 
@@ -69,6 +71,13 @@ def read_influence_diagram(
     True
     """
     path = Path(path)
+    try:
+        return _read(path, no_forgetting, normalise)
+    except ScenarioError as exc:
+        raise short_error(exc) from None
+
+
+def _read(path: Path, no_forgetting: bool | None, normalise: bool) -> InfluenceDiagram:
     source = str(path)
     suffix = path.suffix.lower()
     if suffix not in ID_FORMATS:
@@ -155,7 +164,7 @@ def _check_parents(source: str, where: str, parents: Sequence[str], states: dict
             raise ScenarioError(
                 source,
                 f"{where}.parents",
-                f"unknown parent {parent!r}; expected a chance or decision node",
+                f"unknown parent {shown(parent)}; expected a chance or decision node",
             )
 
 
@@ -238,11 +247,13 @@ def _check_bifxml(text: str, source: str) -> None:
                 raise ScenarioError(
                     source,
                     f"{where}.{node}.parents",
-                    f"unknown parent {parent!r}; expected a chance or decision node",
+                    f"unknown parent {shown(parent)}; expected a chance or decision node",
                 )
         table = definition.findtext("TABLE")
         if kind == "decision" or table is None:
             continue
+        where = f"{where}.{node}" + (".cpt" if kind == "nature" else "")
+        _check_numbers(source, where, table.split())
         shape = [len(states[p]) for p in parents] + (
             [len(states[node])] if kind == "nature" else []
         )
@@ -250,10 +261,16 @@ def _check_bifxml(text: str, source: str) -> None:
         if found != int(np.prod(shape)):
             dims = " x ".join(map(str, shape)) or "1"
             raise ScenarioError(
-                source,
-                f"{where}.{node}" + (".cpt" if kind == "nature" else ""),
-                f"expected {int(np.prod(shape))} entries ({dims}), found {found}",
+                source, where, f"expected {int(np.prod(shape))} entries ({dims}), found {found}"
             )
+
+
+def _check_numbers(source: str, where: str, entries: list[str]) -> None:
+    """Every entry a finite decimal number. pyAgrum reads ``nan`` or ``1_000`` in a table by
+    allocating until it runs out of memory, so they are refused before it sees them."""
+    for entry in entries:
+        if NUMBER.fullmatch(entry) is None or not np.isfinite(float(entry)):
+            raise ScenarioError(source, where, f"expected a finite number, found {shown(entry)}")
 
 
 def _ordered_parents(diagram: Any, node: int) -> list[int]:
@@ -292,7 +309,9 @@ def _xdsl(text: str, source: str) -> _Parts:
             unknown = [s for s in chosen if s not in states]
             if unknown:
                 raise ScenarioError(
-                    source, f"variables.{name}", f"resulting state {unknown[0]!r} is not a state"
+                    source,
+                    f"variables.{name}",
+                    f"resulting state {shown(unknown[0])} is not a state",
                 )
             table = np.eye(len(states))[[states.index(s) for s in chosen]]
             parts.chance[name] = (states, parents, table)
@@ -311,7 +330,6 @@ def _xdsl(text: str, source: str) -> _Parts:
 
 
 def _numbers(source: str, name: str, node: Any, tag: str) -> np.ndarray:
-    try:
-        return np.array([float(x) for x in (node.findtext(tag) or "").split()])
-    except ValueError as exc:
-        raise ScenarioError(source, f"nodes.{name}.{tag}", f"not a number ({exc})") from None
+    entries = (node.findtext(tag) or "").split()
+    _check_numbers(source, f"nodes.{name}.{tag}", entries)
+    return np.array([float(x) for x in entries])

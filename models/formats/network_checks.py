@@ -26,6 +26,49 @@ from typing import NamedTuple
 
 from engine.errors import ScenarioError
 
+#: at most this many characters of a token are quoted in a message
+SHOWN = 40
+
+
+def shown(token: str, limit: int = SHOWN) -> str:
+    """``repr(token)`` cut to about ``limit`` characters, so a message never quotes a long run
+    of input (a 5,000-digit number, a line of nested brackets).
+
+    Examples
+    --------
+    >>> shown("0.25")
+    "'0.25'"
+    >>> shown("9" * 5000)
+    "'99999999999999999999…' (5000 characters)"
+    """
+    if len(token) <= limit:
+        return repr(token)
+    head = repr(token[: limit // 2])
+    return f"{head[:-1]}…{head[-1]} ({len(token)} characters)"
+
+
+#: the longest error message a reader lets through (issue 10: one short line)
+MAX_MESSAGE = 300
+
+
+def short_error(exc: ScenarioError) -> ScenarioError:
+    """``exc``, or the same error with its field and detail cut to fit :data:`MAX_MESSAGE` on
+    one line: the last guard of a reader's boundary, for a name or token a message quotes whole.
+
+    Examples
+    --------
+    >>> len(str(short_error(ScenarioError("f.bif", "variables." + "x" * 900, "bad"))))
+    83
+    """
+    if len(str(exc)) <= MAX_MESSAGE and "\n" not in str(exc):
+        return exc
+    field, detail = (" ".join(str(x).split()) for x in (exc.field, exc.detail))
+    if len(field) > 80:
+        field = f"{field[:50]}…{field[-20:]}"
+    if len(detail) > 160:
+        detail = f"{detail[:120]}…{detail[-30:]}"
+    return type(exc)(exc.source, field, detail)
+
 
 class Declarations(NamedTuple):
     """What a network file declares, each mapping in file order.
@@ -56,7 +99,7 @@ def check_structure(
                 raise ScenarioError(
                     source,
                     f"{where}.parents",
-                    f"unknown parent {parent!r}; the file declares no variable of that name",
+                    f"unknown parent {shown(parent)}; the file declares no variable of that name",
                 )
         if child not in sizes:
             raise ScenarioError(source, f"{where}.cpt", "no probability table given")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import DataError
+from engine.errors import DataError, listing
+from models.formats.network_checks import shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +80,9 @@ def read_table(
     else:
         assert columns is not None, "columns are required when the file has no header"
         names = columns
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    duplicated = sorted(n for n, k in Counter(names).items() if k > 1)  # linear: 10^5 columns
     if duplicated:
-        raise DataError(source, "header", f"column {duplicated[0]!r} appears more than once")
+        raise DataError(source, "header", f"column {shown(duplicated[0])} appears more than once")
     rows: list[tuple[str, ...]] = []
     lines: list[int] = []
     for line, record in records:
@@ -89,13 +91,16 @@ def read_table(
             raise DataError(
                 source,
                 f"line {line}",
-                f"expected {len(names)} cells ({', '.join(names)}), found {len(record)}",
+                f"expected {len(names)} cells ({listing(shown(n) for n in names)}), "
+                f"found {len(record)}",
             )
         cells = tuple(cell.strip() for cell in record)
         for name, cell in zip(names, cells, strict=True):
             if not cell:
                 raise DataError(
-                    source, f"line {line}, column {name!r}", "empty cell; every cell needs a value"
+                    source,
+                    f"line {line}, column {shown(name)}",
+                    "empty cell; every cell needs a value",
                 )
         rows.append(cells)
         lines.append(line)

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 
-from engine.errors import ScenarioError
-from models.formats.network_checks import Declarations, check_structure
+from engine.errors import ScenarioError, listing
+from models.formats.network_checks import Declarations, check_structure, shown
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -45,6 +46,20 @@ _SCANNERS = {
 _UNCLOSED = {'"': 'a string (") that is never closed', "/": "a comment that is never closed"}
 
 
+#: the most tokens a BIF or .net file may hold by default: the biggest bnlearn network
+#: (diabetes) has 1.1 million; each costs a few microseconds to scan, so a file of brackets
+#: under the size limit is refused in seconds, not minutes
+MAX_TOKENS = 2_000_000
+
+
+def max_tokens() -> int:
+    """:data:`MAX_TOKENS`, or the environment variable ``PHRONESIS_MAX_NETWORK_TOKENS``."""
+    try:
+        return int(os.environ.get("PHRONESIS_MAX_NETWORK_TOKENS", MAX_TOKENS))
+    except ValueError:
+        return MAX_TOKENS
+
+
 class Token(NamedTuple):
     kind: str  # "word", "quoted" (the text between the quotes) or "punct"
     text: str
@@ -66,19 +81,49 @@ class Tokens:
     def __init__(self, text: str, fmt: str, source: str) -> None:
         self.text, self.source = text, source
         self.newlines = [m.start() for m in re.finditer("\n", text)]
+        #: the tokens scanned so far: the text is scanned only as far as it is read, so a
+        #: hostile file is refused at its first wrong token however long it is
         self.tokens: list[Token] = []
-        for match in _SCANNERS[fmt].finditer(text):
-            kind = str(match.lastgroup)
-            if kind == "end":
-                break
-            start, value = match.start(kind), match.group(kind)
-            if kind == "bad":
-                raise self.error(start, _UNCLOSED.get(value, f"unexpected {value!r}"))
-            if kind == "quoted":
-                value = re.sub(r"\\(.)", r"\1", value)
-            self.tokens.append(Token(kind, value, start, match.end(kind)))
+        self._matches = _SCANNERS[fmt].finditer(text)
+        self._limit = max_tokens()
+        self._done = False
         self.position = 0
         self.context = "the file"
+
+    def _has(self, index: int) -> bool:
+        """Whether the file has a token ``index``, scanning up to it."""
+        while len(self.tokens) <= index and not self._done:
+            self._scan()
+        return index < len(self.tokens)
+
+    def _scan(self) -> None:
+        match = next(self._matches, None)
+        kind = "end" if match is None else str(match.lastgroup)
+        if match is None or kind == "end":
+            self._done = True
+            return
+        start, value = match.start(kind), match.group(kind)
+        if len(self.tokens) >= self._limit:
+            raise self.error(
+                start,
+                f"more than {self._limit} tokens (words, numbers, brackets); set "
+                "PHRONESIS_MAX_NETWORK_TOKENS to read a larger file",
+            )
+        if kind == "bad":
+            raise self.error(start, _UNCLOSED.get(value, f"unexpected {shown(value)}"))
+        if kind == "quoted":
+            value = re.sub(r"\\(.)", r"\1", value)
+        self.tokens.append(Token(kind, value, start, match.end(kind)))
+
+    def more(self) -> bool:
+        """Whether a token is left to read."""
+        return self._has(self.position)
+
+    def last_end(self) -> int:
+        """Where the file's last token ends (scanning the rest of the file)."""
+        while not self._done:
+            self._scan()
+        return self.tokens[-1].end if self.tokens else 0
 
     def line(self, offset: int) -> int:
         return bisect.bisect_left(self.newlines, offset) + 1
@@ -89,11 +134,11 @@ class Tokens:
         return ScenarioError(self.source, field, text)
 
     def at(self, punct: str) -> bool:
-        token = self.tokens[self.position] if self.position < len(self.tokens) else None
+        token = self.tokens[self.position] if self._has(self.position) else None
         return token is not None and token.kind == "punct" and token.text == punct
 
     def take(self) -> Token:
-        if self.position >= len(self.tokens):
+        if not self._has(self.position):
             raise EndOfFile(self.context)
         self.position += 1
         return self.tokens[self.position - 1]
@@ -102,7 +147,7 @@ class Tokens:
         token = self.take()
         if token.kind != "punct" or token.text != punct:
             raise self.error(
-                token.start, f"expected {punct!r} in {self.context}, found {token.text!r}"
+                token.start, f"expected {punct!r} in {self.context}, found {shown(token.text)}"
             )
         return token
 
@@ -110,7 +155,7 @@ class Tokens:
         token = self.take()
         if token.kind == "punct":
             raise self.error(
-                token.start, f"expected {what} in {self.context}, found {token.text!r}"
+                token.start, f"expected {what} in {self.context}, found {shown(token.text)}"
             )
         return token
 
@@ -123,7 +168,7 @@ class Tokens:
                 names.append(token.text)
             elif token.text not in separators:
                 raise self.error(
-                    token.start, f"expected {what} in {self.context}, found {token.text!r}"
+                    token.start, f"expected {what} in {self.context}, found {shown(token.text)}"
                 )
         self.take()
         return names
@@ -131,7 +176,7 @@ class Tokens:
     def number(self, token: Token) -> float:
         if token.kind != "word" or NUMBER.fullmatch(token.text) is None:
             raise self.error(
-                token.start, f"expected a number in {self.context}, found {token.text!r}"
+                token.start, f"expected a number in {self.context}, found {shown(token.text)}"
             )
         return float(token.text)
 
@@ -139,7 +184,7 @@ class Tokens:
         """Numbers separated by spaces or commas (and grouped by ``brackets``) up to and past
         ``;``, or up to ``}``; on the way to the end of the file, ``into`` keeps what was read."""
         tokens, position = self.tokens, self.position
-        while position < len(tokens):
+        while self._has(position):
             token = tokens[position]
             if token.kind != "punct":
                 into.append(self.number(token))
@@ -148,7 +193,7 @@ class Tokens:
                 return into
             elif token.text != "," and token.text not in brackets:
                 raise self.error(
-                    token.start, f"expected a number in {self.context}, found {token.text!r}"
+                    token.start, f"expected a number in {self.context}, found {shown(token.text)}"
                 )
             position += 1
         self.position = position
@@ -166,7 +211,7 @@ class Tokens:
             elif token.text in ")}]":
                 depth -= 1
                 if depth < 0:
-                    raise self.error(token.start, f"expected {punct!r} before {token.text!r}")
+                    raise self.error(token.start, f"expected {punct!r} before {shown(token.text)}")
             elif token.text == punct and depth == 0:
                 return
 
@@ -204,6 +249,19 @@ class Blocks:
         self.child_slowest = child_slowest
         self.states: dict[str, tuple[str, ...]] = {}
         self.tables: list[TableBlock] = []
+        self._children: set[str] = set()
+
+    def add(self, table: TableBlock) -> None:
+        """Keep ``table``; a second table for the same variable is refused as it is read, so
+        a file of repeated blocks fails at the first repeat, not after scanning the rest."""
+        if table.child in self._children:  # case-insensitive repeats: resolve() finds them
+            raise ScenarioError(
+                self.source,
+                f"variables.{table.child}.cpt",
+                f"a second probability table for this variable (line {table.line})",
+            )
+        self._children.add(table.child)
+        self.tables.append(table)
 
     def declare(self, start: Token, states: list[str]) -> None:
         if start.text in self.states:
@@ -215,7 +273,7 @@ class Blocks:
 
         A table the file ends inside counts as whole when it holds all its entries.
         """
-        line = self.tokens.line(self.tokens.tokens[-1].end if self.tokens.tokens else 0)
+        line = self.tokens.line(self.tokens.last_end())
         ending = f"the file ends at line {line}, inside {end.context} (truncated?)"
         cards = {n: len(s) for n, s in self.states.items()}
         whole = set()
@@ -256,7 +314,7 @@ class Blocks:
             raise ScenarioError(
                 self.source,
                 f"variables.{child}" + (".parents" if name != child else ""),
-                f"unknown variable {name!r}; the file declares no variable of that name "
+                f"unknown variable {shown(name)}; the file declares no variable of that name "
                 f"(line {line})",
             )
         return found
@@ -295,7 +353,7 @@ class Blocks:
                 raise ScenarioError(
                     self.source,
                     where,
-                    f"row {text!r} names {len(config)} parent state(s), expected {len(given)}",
+                    f"row {shown(text)} names {len(config)} parent state(s), expected {len(given)}",
                 )
             row = 0
             for parent, card, state in zip(given, cards, config, strict=True):
@@ -303,18 +361,18 @@ class Blocks:
                     raise ScenarioError(
                         self.source,
                         where,
-                        f"row {text!r}: unknown state {state!r} of {parent}; expected one of "
-                        f"{', '.join(self.states[parent])}",
+                        f"row {shown(text)}: unknown state {shown(state)} of {parent}; "
+                        f"expected one of {listing(self.states[parent])}",
                     )
                 row = row * card + self.states[parent].index(state)
             if len(entries) != n_child:
                 raise ScenarioError(
                     self.source,
                     where,
-                    f"row {text!r} has {len(entries)} entries, expected {n_child}",
+                    f"row {shown(text)} has {len(entries)} entries, expected {n_child}",
                 )
             if row in seen:
-                raise ScenarioError(self.source, where, f"row {text!r} is given twice")
+                raise ScenarioError(self.source, where, f"row {shown(text)} is given twice")
             seen.add(row)
             filled[row] = entries
         return filled.ravel().tolist()

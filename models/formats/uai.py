@@ -6,7 +6,7 @@ import math
 import re
 
 from engine.errors import ScenarioError
-from models.formats.network_checks import Declarations, check_structure
+from models.formats.network_checks import Declarations, check_structure, shown
 from models.formats.text_tokens import COUNT, NUMBER
 
 
@@ -25,7 +25,7 @@ def parse_uai(text: str, source: str) -> Declarations:
         if token is None:
             raise ScenarioError(source, "", f"the file ends where {what} was expected (truncated?)")
         if pattern.fullmatch(token) is None:
-            raise ScenarioError(source, "", f"expected {what} ({kind}), found {token!r}")
+            raise ScenarioError(source, "", f"expected {what} ({kind}), found {shown(token)}")
         return token
 
     def count(what: str) -> int:
@@ -33,7 +33,7 @@ def parse_uai(text: str, source: str) -> Declarations:
 
     kind = next(tokens, "")
     if kind != "BAYES":
-        found = f"a {kind} network" if kind else "an empty file"
+        found = f"a {shown(kind)} network" if kind else "an empty file"
         raise ScenarioError(source, "", f"{found}; only BAYES (directed) files are read")
     n = count("the number of variables")
     cards = [count(f"the cardinality of variable {i}") for i in range(n)]
@@ -70,7 +70,7 @@ def parse_uai(text: str, source: str) -> Declarations:
         ]
     extra = next(tokens, None)
     if extra is not None:
-        raise ScenarioError(source, "", f"unexpected {extra!r} after the last table")
+        raise ScenarioError(source, "", f"unexpected {shown(extra)} after the last table")
     states = {name: tuple(f"s{k}" for k in range(c)) for name, c in zip(names, cards, strict=True)}
     check_structure(source, states, parents, {v: len(t) for v, t in tables.items()})
     return Declarations(states, {v: parents.get(v, ()) for v in states}, tables)

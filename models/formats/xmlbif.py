@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.errors import ScenarioError
-from models.formats.network_checks import Declarations, check_structure
+from models.formats.network_checks import Declarations, check_structure, shown
 from models.formats.text_tokens import NUMBER
 from models.formats.xml_text import parse_xml
 
@@ -48,7 +48,7 @@ def parse_xmlbif(text: str, source: str) -> Declarations:
             entries = (table.text or "").split()
             for entry in entries:
                 if NUMBER.fullmatch(entry) is None:
-                    raise ScenarioError(source, where, f"expected a number, found {entry!r}")
+                    raise ScenarioError(source, where, f"expected a number, found {shown(entry)}")
             tables[child] = [float(x) for x in entries]
     check_structure(source, states, parents, {v: len(t) for v, t in tables.items()})
     return Declarations(states, {v: parents.get(v, ()) for v in states}, tables)

@@ -31,7 +31,9 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 
+from engine.errors import listing
 from engine.ir import CPT, BayesianNetwork, CPTUncertainty, DecisionProblem, Provenance
+from models.formats.network_checks import shown
 from models.formats.tabular import DataError, Table, read_table
 
 Prior = Literal["bdeu", "uniform", "scenario"]
@@ -115,7 +117,7 @@ def learn_cpts(
             table.source,
             "header",
             "no CPT can be learned: each needs a column for its variable and for every parent "
-            f"(columns: {', '.join(table.columns)})",
+            f"(columns: {listing(shown(c) for c in table.columns)})",
         )
     provenance = Provenance(
         source=f"{model.provenance.source} + cpts learned from {table.source}",
@@ -196,8 +198,8 @@ def _state_indices(model: DecisionProblem | BayesianNetwork, table: Table) -> di
         if column not in known:
             raise DataError(
                 table.source,
-                f"column {column!r}",
-                f"not a variable of {model.name!r}; expected columns among: {', '.join(known)}",
+                f"column {shown(column)}",
+                f"not a variable of {model.name!r}; expected columns among: {listing(known)}",
             )
         states = model.states(column)
         lookup = {s: k for k, s in enumerate(states)}
@@ -209,7 +211,7 @@ def _state_indices(model: DecisionProblem | BayesianNetwork, table: Table) -> di
                 raise DataError(
                     table.source,
                     f"line {table.lines[i]}, column {column!r}",
-                    f"unknown state {row[j]!r}; expected one of: {', '.join(states)}",
+                    f"unknown state {shown(row[j])}; expected one of: {listing(states)}",
                 ) from None
         out[column] = index
     return out

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.formats.network_checks import shown
 from models.formats.tabular import DataError, read_table
 from models.learn.thurstone import PairwiseChoices, ThurstonianFit
 
@@ -61,13 +62,13 @@ def read_country_choices(path: str | Path) -> PairwiseChoices:
                 raise DataError(
                     table.source,
                     f"line {line}, column {column!r}",
-                    f"expected a positive number of people, found {cells[column]!r}",
+                    f"expected a positive number of people, found {shown(cells[column])}",
                 )
         if cells["choice"] not in ("A", "B"):
             raise DataError(
                 table.source,
                 f"line {line}, column 'choice'",
-                f"expected A or B, found {cells['choice']!r}",
+                f"expected A or B, found {shown(cells['choice'])}",
             )
         a = outcome_label(float(cells["n_a"]), cells["country_a"])
         b = outcome_label(float(cells["n_b"]), cells["country_b"])

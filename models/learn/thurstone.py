@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import PolicyError
+from models.formats.network_checks import shown
 from models.formats.tabular import DataError, read_table
 from models.torch_runtime import torch_threads
 
@@ -64,7 +65,7 @@ class PairwiseChoices:
             raise DataError(
                 self.source,
                 f"choice {i}",
-                f"option {self.options[self.first[i]]!r} is compared with itself",
+                f"option {shown(self.options[self.first[i]])} is compared with itself",
             )
 
     @classmethod
@@ -130,11 +131,11 @@ def read_pairs(path: str | Path) -> PairwiseChoices:
             raise DataError(
                 table.source,
                 f"line {line}, column 'choice'",
-                f"expected A, B, {row[a]!r} or {row[b]!r}, found {choice!r}",
+                f"expected A, B, {shown(row[a])} or {shown(row[b])}, found {shown(choice)}",
             )
         if row[a] == row[b]:
             raise DataError(
-                table.source, f"line {line}", f"option {row[a]!r} is compared with itself"
+                table.source, f"line {line}", f"option {shown(row[a])} is compared with itself"
             )
         pairs.append((row[a], row[b], chosen))
     return PairwiseChoices.from_labels(pairs, table.source)
@@ -264,6 +265,13 @@ def split_pairs(
     rng = np.random.default_rng(seed)
     test_pairs = rng.permutation(unique)[: int(round(holdout * len(unique)))]
     test = np.isin(ids, test_pairs)
+    if test.all():
+        raise DataError(
+            choices.source,
+            "holdout",
+            f"holdout {holdout} of {len(unique)} distinct pairs leaves none to fit on; "
+            "lower --holdout",
+        )
     return np.flatnonzero(~test), np.flatnonzero(test)
 
 

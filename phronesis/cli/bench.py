@@ -13,7 +13,11 @@ from phronesis.cli.options import BENCHMARKS, fail
 def bench(
     ctx: typer.Context,
     name: Annotated[
-        str, typer.Argument(help="Benchmark: inference, p_best, thurstone, ontology, continuous.")
+        str,
+        typer.Argument(
+            help="Benchmark: inference, decisions, simulate, fuzz, p_best, thurstone, ontology, "
+            "continuous, startup, queries."
+        ),
     ],
 ) -> None:
     """Run a benchmark from benchmarks/ (extra arguments are passed on, e.g. --quick)."""

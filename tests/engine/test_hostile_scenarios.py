@@ -141,6 +141,7 @@ def test_oversize_file_with_a_small_limit(tmp_path, monkeypatch):
     path = tmp_path / "big.yaml"
     path.write_text("name: heinz\n" + "# padding\n" * 200)
     monkeypatch.setattr(document, "MAX_SCENARIO_BYTES", 100)
+    monkeypatch.setattr(document, "MAX_YAML_BYTES", 100)
     monkeypatch.delenv("PHRONESIS_MAX_SCENARIO_BYTES", raising=False)
     with pytest.raises(ScenarioError) as info:
         read_document(path)

@@ -9,7 +9,6 @@ promise as a controller would meet it: a fresh ``phronesis`` process under a mem
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 from collections.abc import Callable
@@ -330,23 +329,23 @@ CASES: dict[str, Case] = {
 }
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
 def _run(case: Case, folder: Path) -> subprocess.CompletedProcess[str] | None:
     folder.mkdir()
     for name, content in case.files.items():
         (folder / name).write_bytes(content)
     argv = [a.replace("{dir}", str(folder)) for a in case.argv]
-    code = "from phronesis.cli import main; main()"
+    # the limit is set by the child itself: a preexec_fn would fork this (JAX-threaded) process
+    code = (
+        "import resource; "
+        f"resource.setrlimit(resource.RLIMIT_AS, ({MEMORY}, {MEMORY})); "
+        "from phronesis.cli import main; main()"
+    )
     try:
         return subprocess.run(
             [sys.executable, "-c", code, *argv],
             capture_output=True,
             text=True,
             timeout=SECONDS,
-            preexec_fn=_limit_memory,
             env={**__import__("os").environ, "PHRONESIS_REASONER": "owlrl"},
         )
     except subprocess.TimeoutExpired:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from engine.ir import DecisionProblem
 from engine.kernel.compiled import compile_problem
 from multiagent import networks
-from multiagent.config import SimulationConfig
+from multiagent.config import SimulationConfig, group_count
 from multiagent.keys import generator, split
 from multiagent.population import Population, uniform_population
 from multiagent.simulator import Interaction, Simulator
@@ -21,7 +21,7 @@ def build(
     population = uniform_population(
         problem,
         config.agents,
-        groups=config.groups,
+        groups=group_count(config),
         rng=rng,
         concentration=spec.concentration,
         weight_noise=spec.weight_noise,

@@ -58,7 +58,15 @@ class SimulationConfig(_Strict):
     steps: int = Field(default=10, ge=1, le=1_000_000)
     seed: int = Field(default=0, ge=0)
     seeds: int = Field(default=1, ge=1, le=100_000)
-    groups: int = Field(default=1, ge=1)
+    groups: int | None = Field(
+        default=None, ge=1, description="Number of groups (agents assigned round-robin)."
+    )
+    group_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Agents per group instead of a number of groups: agents // group_size "
+        "groups, so every group keeps at least this many agents whatever --agents is.",
+    )
     observe: list[str] = []
     shared: list[str] = []
     interaction: InteractionModel | None = None
@@ -73,16 +81,26 @@ class SimulationConfig(_Strict):
     )
 
 
+def group_count(config: SimulationConfig) -> int:
+    """The number of groups: ``groups``, or ``agents // group_size`` (at least 1)."""
+    if config.group_size is not None:
+        return max(config.agents // config.group_size, 1)
+    return config.groups or 1
+
+
 def read_config(path: str | Path) -> SimulationConfig:
     """Read and validate a simulation config file."""
     data = read_document(path)
     try:
-        return SimulationConfig.model_validate(data)
+        config = SimulationConfig.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         raise ScenarioError(
             str(path), clip(error_location(error["loc"], data), 120), clip(pydantic_message(error))
         ) from None
+    if config.groups is not None and config.group_size is not None:
+        raise ScenarioError(str(path), "group_size", "give either groups or group_size, not both")
+    return config
 
 
 def scenario_path(config_path: str | Path, config: SimulationConfig) -> Path:

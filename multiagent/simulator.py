@@ -120,8 +120,18 @@ class Simulator:
         object.__setattr__(self, "_situation", situation)
 
     def init(self, key: int, population: Population) -> SimState:
-        """The state before the first step (the key is unused: the population is given)."""
+        """The state before the first step (the key is unused: the population is given).
+        An interaction within groups needs every agent to have others in its group."""
         del key
+        spec = self.interaction
+        if spec is not None and spec.scope == "group" and len(population):
+            smallest = int(np.bincount(population.groups).min())
+            if smallest < 2:
+                raise InvalidProblem(
+                    "groups",
+                    f"the interaction {spec.variable!r} depends on the others in an agent's group, "
+                    "but some agent is alone in its group; use group_size >= 2 or fewer groups",
+                )
         return SimState(0, population)
 
     def step(self, key: int, state: SimState) -> tuple[SimState, StepInfo]:

@@ -179,6 +179,12 @@ def test_degroot_learning_on_a_ring_reaches_the_mean_consensus() -> None:
         ("scenario: junction.yaml\nbogus: 1\n", "bogus"),
         ("scenario: ../heinz.yaml\n", "leaves the config's folder"),
         ("scenario: junction.yaml\nobserve: [near_miss]\n", "not a situation variable"),
+        (
+            "scenario: junction.yaml\nagents: 10\ngroups: 10\n"
+            "interaction: {variable: others_yield, option: yield, bins: [0.34, 0.67]}\n",
+            "alone in its group",
+        ),
+        ("scenario: junction.yaml\ngroups: 2\ngroup_size: 4\n", "either groups or group_size"),
     ],
 )
 def test_a_bad_config_is_one_line(text: str, says: str, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
 from rdflib import OWL, Graph
 
+from engine.errors import quote
 from ontology.errors import OntologyLoadError
 from ontology.vocabulary import CORE_IRI
 
@@ -57,8 +58,8 @@ def _check_xml(path: Path, fmt: str, raw: bytes) -> None:
             if iri.rstrip("#/") != str(CORE_IRI):
                 raise OntologyLoadError(
                     str(path),
-                    f"imports {iri!r}, which is not fetched: download it and pass the local "
-                    "file, or remove the <Import>",
+                    f"imports {quote(iri, 120)}, which is not fetched: download it and pass "
+                    "the local file, or remove the <Import>",
                 )
 
 
@@ -101,6 +102,6 @@ def check_imports(graph: Graph, source: str) -> None:
         if str(imported).rstrip("#/") != str(CORE_IRI):
             raise OntologyLoadError(
                 source,
-                f"imports {str(imported)[:200]!r}, which is not fetched: download it and merge "
+                f"imports {quote(str(imported), 120)}, which is not fetched: download it and merge "
                 "its triples into this file, or remove the owl:imports",
             )

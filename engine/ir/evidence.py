@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.errors import EvidenceError, listing, quote
+from engine.ir.fields import MAX_MAGNITUDE
 from engine.ir.problem import DecisionProblem
 
 
@@ -65,10 +66,15 @@ def continuous_value(variable: str, family: str, value: object) -> float:
         raise EvidenceError(
             f"evidence {variable}={quote(value)}: {variable!r} is continuous; expected a number"
         )
+    if math.isfinite(x) and abs(x) > MAX_MAGNITUDE:
+        raise EvidenceError(
+            f"evidence {variable}={quote(value)}: expected a magnitude <= {MAX_MAGNITUDE:g} "
+            "(so densities and sums stay finite)"
+        )
     low, high = SUPPORT[family]
     if not (low < x < high and math.isfinite(x)):
         raise EvidenceError(
-            f"evidence {variable}={value}: outside the support ({low}, {high}) of its "
+            f"evidence {variable}={quote(value)}: outside the support ({low}, {high}) of its "
             f"{family} distribution"
         )
     return x

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.decision.result import Decision
+from engine.errors import EvidenceError, listing
 from engine.ir import DecisionProblem
 
 if TYPE_CHECKING:
@@ -127,6 +128,12 @@ class DecisionBatch:
         problem = with_parameters(
             self.compiled.problem, {k: v[i] for k, v in self.parameters.items()}
         )
+        if not self.possible[i].all():
+            impossible = [o for o, ok in zip(self.options, self.possible[i], strict=True) if not ok]
+            raise EvidenceError(
+                f"row {i}: the evidence is impossible under {listing(impossible)}; the kernel "
+                "excluded those options, and decide (which explains a row) does not yet"
+            )
         return decide(problem, self.evidence(i), **self.compiled.arguments)
 
     def columns(self) -> dict[str, np.ndarray]:

@@ -229,3 +229,21 @@ def test_a_bad_index_matrix_is_refused(index: list, says: str) -> None:
     compiled = compile_problem(load_scenario(EXAMPLES / "av_emergency.yaml"), backend="numpy")
     with pytest.raises(EvidenceError, match=re.escape(says)):
         decide_rows(compiled, np.array(index))
+
+
+def test_a_row_with_impossible_options_is_decided_among_the_rest() -> None:
+    """Evidence that rules out some options (P(e | do(a)) = 0) excludes them: the kernel
+    decides among the others; the full explanation of such a row is refused with a reason."""
+    problem = load_scenario(EXAMPLES / "heinz_policies.yaml")
+    compiled = compile_problem(problem, backend="numpy", normalisation="variance")
+    row = {
+        "legal_means_exhausted": "no",
+        "drug_obtained": "yes",
+        "wife_survives": "yes",
+        "heinz_jailed": "yes",
+    }
+    batch = decide_rows(compiled, [row])
+    assert not batch.possible[0].all() and batch.possible[0].any()
+    assert not batch.permissible[0][~batch.possible[0]].any()
+    with pytest.raises(EvidenceError, match="impossible under"):
+        batch.decision(0)

@@ -55,5 +55,6 @@ def build(
         influence=influence,
         learning=config.learning.kind,
         epsilon=config.learning.epsilon,
+        collective=None if config.collective is None else config.collective.rule,
     )
     return simulator, population

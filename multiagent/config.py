@@ -42,6 +42,10 @@ class LearningModel(_Strict):
     epsilon: float = Field(default=0.1, ge=0)
 
 
+class CollectiveModel(_Strict):
+    rule: str = Field(description="Social-choice rule: plurality, borda, copeland, ...")
+
+
 class DecisionModel(_Strict):
     rule: str | None = None
     normalisation: Literal["none", "range", "variance"] | None = None
@@ -74,6 +78,7 @@ class SimulationConfig(_Strict):
     network: NetworkModel | None = None
     learning: LearningModel = LearningModel()
     decision: DecisionModel = DecisionModel()
+    collective: CollectiveModel | None = None
     sweep: dict[str, list[float | int | str | bool]] = Field(
         default={},
         description="Config fields by dotted name (learning.self_weight) and the values to run "

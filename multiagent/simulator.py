@@ -8,7 +8,9 @@ One step, for N agents at once:
    problem's model (those listed as ``shared`` once per group), and each agent observes
    ``observe`` of them;
 2. every agent decides in **one kernel call** (:func:`engine.kernel.decide.decide_rows`) with
-   its own credences, value weights, norm weights and role-specific norms;
+   its own credences, value weights, norm weights and role-specific norms; with a
+   ``collective`` rule each group then acts together on the option its members' scores elect
+   (plurality, Borda, Copeland, ...: :mod:`multiagent.social_choice`);
 3. joint outcomes: the ``interaction`` variable of each agent is set from the others' choices
    (the share of its group, or of its neighbours, choosing an option), then the outcomes are
    drawn given do(choice);
@@ -32,6 +34,7 @@ from multiagent.dynamics import bounded_confidence_step, degroot_step
 from multiagent.keys import generator, split
 from multiagent.population import Population
 from multiagent.sampling import before_decision, sample_worlds
+from multiagent.social_choice import SOCIAL_CHOICE_RULES, social_choice
 
 LEARNING: tuple[str, ...] = ("none", "degroot", "bounded_confidence")
 
@@ -81,6 +84,7 @@ class Simulator:
     influence: sparse.csr_matrix | None = None
     learning: str = "none"
     epsilon: float = 0.1
+    collective: str | None = None
     _situation: frozenset[str] = field(default=frozenset(), init=False)
 
     def __post_init__(self) -> None:
@@ -113,6 +117,9 @@ class Simulator:
             if i.scope == "neighbours" and self.neighbours is None:
                 raise InvalidProblem("interaction.scope", "'neighbours' needs a network")
             situation = situation - {i.variable}
+        if self.collective is not None and self.collective not in SOCIAL_CHOICE_RULES:
+            known = ", ".join(sorted(SOCIAL_CHOICE_RULES))
+            raise InvalidProblem("collective.rule", f"expected one of {known}")
         if self.learning not in LEARNING:
             raise InvalidProblem("learning", f"expected one of {', '.join(LEARNING)}")
         if self.learning != "none" and self.influence is None and self.learning == "degroot":
@@ -154,6 +161,8 @@ class Simulator:
             norm_active=population.norm_active(),
         )
         chosen = batch.chosen
+        if self.collective is not None:
+            chosen = self._collective(batch.scores, population)
         acted = chosen >= 0
         fixed = {**world, problem.decision.name: np.where(acted, chosen, 0)}
         if self.interaction is not None:
@@ -176,6 +185,21 @@ class Simulator:
             per_group = sample_worlds(problem, rng, groups, {}, self._situation)
             fixed = {name: per_group[name][population.groups] for name in self.shared}
         return sample_worlds(problem, rng, n, fixed, self._situation)
+
+    def _collective(self, scores: np.ndarray, population: Population) -> np.ndarray:
+        """Each group acts together on the option its members' scores elect under the
+        social-choice rule (:mod:`multiagent.social_choice`); a group whose rule names no
+        winner (a Condorcet cycle, no option beating the disagreement point) abstains."""
+        groups = population.groups
+        order = np.argsort(groups, kind="stable")
+        sizes = np.bincount(groups)
+        position = np.arange(len(groups)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        padded = np.full((len(sizes), int(sizes.max()), scores.shape[1]), np.nan)
+        padded[groups[order], position] = scores[order]
+        weights = np.zeros(padded.shape[:2])
+        weights[groups[order], position] = 1.0
+        winners = social_choice(self.collective, padded, weights).winner
+        return np.asarray(winners, dtype=np.intp)[groups]
 
     def _interaction_states(self, chosen: np.ndarray, population: Population) -> np.ndarray:
         spec = self.interaction

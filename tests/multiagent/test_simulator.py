@@ -214,3 +214,43 @@ def test_the_triage_fleet_study_runs_with_roles_and_bounded_confidence(tmp_path:
     metrics = study.runs[0].metrics
     assert {"fairness.mean.senior", "fairness.mean.junior"} <= set(metrics)
     assert metrics["violations.rate.no_withdrawal"].max() <= 1.0
+
+
+def test_a_group_acts_on_the_option_its_members_elect() -> None:
+    """Two members hold a theory preferring 'yield', one a theory preferring 'go': alone they
+    split 2-1; with collective plurality all three yield."""
+    problem = parse_scenario(
+        {
+            "name": "vote",
+            "decision": {"name": "move", "options": ["yield", "go"]},
+            "variables": [{"name": "x", "states": ["x0"], "cpt": [1.0]}],
+            "values": [
+                {"name": "caution", "parents": ["move"], "utility": {"yield": 1, "go": 0}},
+                {"name": "speed", "parents": ["move"], "utility": {"yield": 0, "go": 1}},
+            ],
+            "theories": [
+                {
+                    "name": "careful",
+                    "kind": "cardinal",
+                    "credence": 0.5,
+                    "value_weights": {"caution": 1},
+                },
+                {
+                    "name": "hasty",
+                    "kind": "cardinal",
+                    "credence": 0.5,
+                    "value_weights": {"speed": 1},
+                },
+            ],
+        }
+    )
+    credences = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    population = uniform_population(problem, 3).replace(credences=credences)
+    alone = Simulator(compile_problem(problem, backend="numpy"), observe=())
+    together = Simulator(
+        compile_problem(problem, backend="numpy"), observe=(), collective="plurality"
+    )
+    _, split_info = alone.step(7, alone.init(0, population))
+    _, joint_info = together.step(7, together.init(0, population))
+    assert split_info.chosen.tolist() == [0, 0, 1]
+    assert joint_info.chosen.tolist() == [0, 0, 0]

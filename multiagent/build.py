@@ -9,7 +9,7 @@ from multiagent import networks
 from multiagent.config import SimulationConfig, group_count
 from multiagent.keys import generator, split
 from multiagent.population import Population, uniform_population
-from multiagent.simulator import Interaction, Simulator
+from multiagent.simulator import Interaction, Judge, Simulator
 
 
 def build(
@@ -56,5 +56,6 @@ def build(
         learning=config.learning.kind,
         epsilon=config.learning.epsilon,
         collective=None if config.collective is None else config.collective.rule,
+        judge=None if config.judge is None else Judge(config.judge.theory, config.judge.noise),
     )
     return simulator, population

@@ -46,6 +46,11 @@ class CollectiveModel(_Strict):
     rule: str = Field(description="Social-choice rule: plurality, borda, copeland, ...")
 
 
+class JudgeModel(_Strict):
+    theory: str = Field(description="The theory the judge holds.")
+    noise: float = Field(default=0.1, gt=0, lt=0.5, description="P(the judge errs).")
+
+
 class DecisionModel(_Strict):
     rule: str | None = None
     normalisation: Literal["none", "range", "variance"] | None = None
@@ -79,6 +84,7 @@ class SimulationConfig(_Strict):
     learning: LearningModel = LearningModel()
     decision: DecisionModel = DecisionModel()
     collective: CollectiveModel | None = None
+    judge: JudgeModel | None = None
     sweep: dict[str, list[float | int | str | bool]] = Field(
         default={},
         description="Config fields by dotted name (learning.self_weight) and the values to run "

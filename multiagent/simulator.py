@@ -15,7 +15,9 @@ One step, for N agents at once:
    (the share of its group, or of its neighbours, choosing an option), then the outcomes are
    drawn given do(choice);
 4. realised utilities per value and norm violations per agent;
-5. credences move by social learning (DeGroot averaging on the influence network, or bounded
+5. with a ``judge``, each agent updates its credences by Bayes' rule on whether a judge holding
+   a reference theory calls its choice right (:class:`Judge`);
+6. credences move by social learning (DeGroot averaging on the influence network, or bounded
    confidence, Hegselmann & Krause 2002; :mod:`multiagent.dynamics`).
 """
 
@@ -30,7 +32,7 @@ import scipy.sparse as sparse
 from engine.errors import InvalidProblem
 from engine.kernel.compiled import CompiledProblem
 from engine.kernel.decide import decide_rows
-from multiagent.dynamics import bounded_confidence_step, degroot_step
+from multiagent.dynamics import bayes_update, bounded_confidence_step, degroot_step
 from multiagent.keys import generator, split
 from multiagent.population import Population
 from multiagent.sampling import before_decision, sample_worlds
@@ -49,6 +51,17 @@ class Interaction:
     option: str
     bins: tuple[float, ...]
     scope: str = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class Judge:
+    """A judge who holds ``theory`` tells each agent, after it acts, whether its choice was
+    right (the option ``theory`` ranks best among the permissible ones), wrong with probability
+    ``noise``. Agents update their credences by Bayes' rule on that judgment:
+    L(right | T) = 1 - noise if T also ranks the choice best, else noise."""
+
+    theory: str
+    noise: float = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +98,7 @@ class Simulator:
     learning: str = "none"
     epsilon: float = 0.1
     collective: str | None = None
+    judge: Judge | None = None
     _situation: frozenset[str] = field(default=frozenset(), init=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +134,12 @@ class Simulator:
         if self.collective is not None and self.collective not in SOCIAL_CHOICE_RULES:
             known = ", ".join(sorted(SOCIAL_CHOICE_RULES))
             raise InvalidProblem("collective.rule", f"expected one of {known}")
+        if self.judge is not None:
+            theories = [t.name for t in problem.theories]
+            if self.judge.theory not in theories:
+                raise InvalidProblem("judge.theory", f"expected one of {theories}")
+            if not 0.0 < self.judge.noise < 0.5:
+                raise InvalidProblem("judge.noise", "expected a number in (0, 0.5)")
         if self.learning not in LEARNING:
             raise InvalidProblem("learning", f"expected one of {', '.join(LEARNING)}")
         if self.learning != "none" and self.influence is None and self.learning == "degroot":
@@ -143,7 +163,7 @@ class Simulator:
 
     def step(self, key: int, state: SimState) -> tuple[SimState, StepInfo]:
         """One step of the simulation for every agent (see the module docstring)."""
-        situation_key, outcome_key = split(key, 2)
+        situation_key, outcome_key, judge_key = split(key, 3)
         population = state.population
         n = len(population)
         problem = self.compiled.problem
@@ -169,7 +189,10 @@ class Simulator:
             fixed[self.interaction.variable] = self._interaction_states(chosen, population)
         outcome = sample_worlds(problem, generator(outcome_key), n, fixed)
         utilities, violations = self._realised(outcome, acted, population)
-        learned = self._learn(population.credences)
+        credences = population.credences
+        if self.judge is not None:
+            credences = self._judged(generator(judge_key), batch, chosen, credences)
+        learned = self._learn(credences)
         info = StepInfo(
             index, chosen, batch.abstention, utilities, violations, population.credences
         )
@@ -185,6 +208,25 @@ class Simulator:
             per_group = sample_worlds(problem, rng, groups, {}, self._situation)
             fixed = {name: per_group[name][population.groups] for name in self.shared}
         return sample_worlds(problem, rng, n, fixed, self._situation)
+
+    def _judged(
+        self, rng: np.random.Generator, batch: Any, chosen: np.ndarray, credences: np.ndarray
+    ) -> np.ndarray:
+        """Bayes' rule on the judge's verdict (see :class:`Judge`); agents that abstained
+        learn nothing."""
+        assert self.judge is not None
+        names = [t.name for t in self.compiled.problem.theories]
+        cw = np.where(batch.permissible[:, :, None], batch.choiceworthiness, -np.inf)
+        best = cw.argmax(axis=1)  # (N, T): each theory's best permissible option
+        acted = chosen >= 0
+        agrees = best == chosen[:, None]
+        right = agrees[:, names.index(self.judge.theory)]
+        verdict = right ^ (rng.random(len(chosen)) < self.judge.noise)
+        noise = self.judge.noise
+        likelihood = np.where(agrees == verdict[:, None], 1.0 - noise, noise)
+        likelihood[~acted] = 1.0
+        posterior, _ = bayes_update(credences, likelihood)
+        return posterior
 
     def _collective(self, scores: np.ndarray, population: Population) -> np.ndarray:
         """Each group acts together on the option its members' scores elect under the

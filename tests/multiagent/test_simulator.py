@@ -216,10 +216,8 @@ def test_the_triage_fleet_study_runs_with_roles_and_bounded_confidence(tmp_path:
     assert metrics["violations.rate.no_withdrawal"].max() <= 1.0
 
 
-def test_a_group_acts_on_the_option_its_members_elect() -> None:
-    """Two members hold a theory preferring 'yield', one a theory preferring 'go': alone they
-    split 2-1; with collective plurality all three yield."""
-    problem = parse_scenario(
+def _vote() -> object:
+    return parse_scenario(
         {
             "name": "vote",
             "decision": {"name": "move", "options": ["yield", "go"]},
@@ -244,6 +242,12 @@ def test_a_group_acts_on_the_option_its_members_elect() -> None:
             ],
         }
     )
+
+
+def test_a_group_acts_on_the_option_its_members_elect() -> None:
+    """Two members hold a theory preferring 'yield', one a theory preferring 'go': alone they
+    split 2-1; with collective plurality all three yield."""
+    problem = _vote()
     credences = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     population = uniform_population(problem, 3).replace(credences=credences)
     alone = Simulator(compile_problem(problem, backend="numpy"), observe=())
@@ -254,3 +258,23 @@ def test_a_group_acts_on_the_option_its_members_elect() -> None:
     _, joint_info = together.step(7, together.init(0, population))
     assert split_info.chosen.tolist() == [0, 0, 1]
     assert joint_info.chosen.tolist() == [0, 0, 0]
+
+
+def test_credences_follow_a_judge_by_bayes_rule() -> None:
+    """Agents at 50/50 choose 'yield' (a tie broken by name). A judge holding 'careful' calls
+    that right, erring with probability 0.1. By hand: right -> careful 0.5(0.9) / (0.5(0.9) +
+    0.5(0.1)) = 0.9; wrong -> 0.1. So after one step every agent holds 0.9 or 0.1, about 90 %
+    of them 0.9, and after a few steps nearly all credence is in 'careful'."""
+    from multiagent.simulator import Judge
+
+    problem = _vote()
+    simulator = Simulator(
+        compile_problem(problem, backend="numpy"), observe=(), judge=Judge("careful", 0.1)
+    )
+    population = uniform_population(problem, 1000)
+    state, info = simulator.step(11, simulator.init(0, population))
+    careful = state.population.credences[:, 0]
+    assert np.all(np.isclose(careful, 0.9) | np.isclose(careful, 0.1))
+    assert 0.85 < np.isclose(careful, 0.9).mean() < 0.95
+    result = simulate(simulator, population, 8, seed=0)
+    assert result.final.population.credences[:, 0].mean() > 0.95

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from engine.errors import InvalidProblem
 from engine.ir import DecisionProblem
 from engine.kernel.compiled import compile_problem
 from multiagent import networks
 from multiagent.config import SimulationConfig, group_count
+from multiagent.dynamics import linear_reference
 from multiagent.keys import generator, split
 from multiagent.population import Population, uniform_population
 from multiagent.simulator import Interaction, Judge, Simulator
@@ -59,3 +63,20 @@ def build(
         judge=None if config.judge is None else Judge(config.judge.theory, config.judge.noise),
     )
     return simulator, population
+
+
+def progress_reference(config: SimulationConfig, problem: DecisionProblem) -> np.ndarray | None:
+    """The reference value trajectory of the progress mode, (steps + 1, values), or None."""
+    spec = config.progress
+    if spec is None:
+        return None
+    names = [v.name for v in problem.values]
+    for given in (spec.start, spec.drift):
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise InvalidProblem(
+                "progress", f"unknown value {unknown[0]!r}; expected one of {names}"
+            )
+    start = np.array([spec.start.get(v, 0.0) for v in names])
+    drift = np.array([spec.drift.get(v, 0.0) for v in names])
+    return linear_reference(start, drift, config.steps)

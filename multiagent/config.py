@@ -51,6 +51,11 @@ class JudgeModel(_Strict):
     noise: float = Field(default=0.1, gt=0, lt=0.5, description="P(the judge errs).")
 
 
+class ProgressModel(_Strict):
+    start: dict[str, float] = Field(description="The reference value vector at step 0.")
+    drift: dict[str, float] = Field(default={}, description="Its change per step.")
+
+
 class DecisionModel(_Strict):
     rule: str | None = None
     normalisation: Literal["none", "range", "variance"] | None = None
@@ -85,6 +90,7 @@ class SimulationConfig(_Strict):
     decision: DecisionModel = DecisionModel()
     collective: CollectiveModel | None = None
     judge: JudgeModel | None = None
+    progress: ProgressModel | None = None
     sweep: dict[str, list[float | int | str | bool]] = Field(
         default={},
         description="Config fields by dotted name (learning.self_weight) and the values to run "

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from multiagent import metrics
-from multiagent.dynamics import degroot_consensus
+from multiagent.dynamics import degroot_consensus, progress_scores
 from multiagent.keys import split
 from multiagent.population import Population
 from multiagent.simulator import SimState, Simulator, StepInfo
@@ -34,9 +34,13 @@ def simulate(
     seed: int,
     *,
     on_step: Callable[[int], None] | None = None,
+    reference: np.ndarray | None = None,
 ) -> RunResult:
     """Run ``steps`` steps from ``seed``: key_t is the t-th of the keys split from the seed, so a
-    run is a pure function of (simulator, population, steps, seed)."""
+    run is a pure function of (simulator, population, steps, seed). ``reference`` (steps + 1,
+    values) is a moving reference value vector (the "progress" mode): each step then reports
+    ``progress.follow`` / ``progress.predict``, the mean cosine similarity of the agents'
+    credence-weighted value vectors with the reference now and next (Qiu et al. 2024)."""
     if steps < 1:
         raise ValueError(f"steps: expected at least 1, found {steps}")
     init_key, *step_keys = split(seed, steps + 1)
@@ -47,7 +51,13 @@ def simulate(
     rows: list[dict[str, float]] = []
     for key in step_keys:
         state, info = simulator.step(key, state)
-        rows.append({"t": float(state.t), **step_metrics(simulator, state, info, consensus)})
+        row = {"t": float(state.t), **step_metrics(simulator, state, info, consensus)}
+        if reference is not None:
+            values = np.einsum("nt,ntv->nv", state.population.credences, population.value_weights)
+            scores = progress_scores(values, reference, state.t)
+            row["progress.follow"] = scores.follow_score
+            row["progress.predict"] = scores.predict_score
+        rows.append(row)
         if on_step is not None:
             on_step(state.t)
     columns = {name: np.array([row[name] for row in rows]) for name in rows[0]}

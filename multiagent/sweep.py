@@ -18,7 +18,7 @@ import numpy as np
 
 from engine.errors import ScenarioError
 from engine.ir import DecisionProblem
-from multiagent.build import build
+from multiagent.build import build, progress_reference
 from multiagent.config import SimulationConfig
 from multiagent.run import simulate
 
@@ -103,7 +103,8 @@ def _run(config: SimulationConfig, problem: DecisionProblem, seed: int) -> Metri
 
     with threadpool_limits(limits=1):
         simulator, population = build(config, problem, seed)
-        return simulate(simulator, population, config.steps, seed).metrics
+        reference = progress_reference(config, problem)
+        return simulate(simulator, population, config.steps, seed, reference=reference).metrics
 
 
 def _run_chunk(

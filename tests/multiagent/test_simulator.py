@@ -278,3 +278,19 @@ def test_credences_follow_a_judge_by_bayes_rule() -> None:
     assert 0.85 < np.isclose(careful, 0.9).mean() < 0.95
     result = simulate(simulator, population, 8, seed=0)
     assert result.final.population.credences[:, 0].mean() > 0.95
+
+
+def test_progress_mode_scores_by_hand() -> None:
+    """Agents certain of 'careful' hold the value vector (caution, speed) = (1, 0). The
+    reference starts at (1, 0) and drifts by (0, 1) a step: at step 1 it is (1, 1), so
+    follow = cos 45° = 0.7071; next it is (1, 2), so predict = 1 / sqrt(5) = 0.4472."""
+    from multiagent.dynamics import linear_reference
+
+    problem = _vote()
+    population = uniform_population(problem, 4).replace(credences=np.tile([1.0, 0.0], (4, 1)))
+    simulator = Simulator(compile_problem(problem, backend="numpy"), observe=())
+    reference = linear_reference(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 2)
+    result = simulate(simulator, population, 2, seed=0, reference=reference)
+    assert result.metrics["progress.follow"][0] == pytest.approx(2**-0.5, abs=1e-12)
+    assert result.metrics["progress.predict"][0] == pytest.approx(5**-0.5, abs=1e-12)
+    assert np.isnan(result.metrics["progress.predict"][-1])

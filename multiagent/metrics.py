@@ -260,7 +260,7 @@ def distance(previous: np.ndarray, current: np.ndarray) -> Distance:
     """Distance between two credence states (N, T), or from each agent to a consensus (T,).
 
     max_abs = max_{i,T} |a_iT − b_iT|; mean_l1 = (1/N) Σ_i Σ_T |a_iT − b_iT|. ``current`` may
-    be one row (the DeGroot consensus of :func:`multiagent.dynamics.degroot_consensus`),
+    be one row (the DeGroot consensus of :func:`multiagent.degroot.degroot_consensus`),
     broadcast against every agent.
 
     Examples

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from multiagent import metrics
-from multiagent.dynamics import degroot_consensus, progress_scores
+from multiagent.degroot import degroot_consensus
+from multiagent.dynamics import progress_scores
 from multiagent.keys import split
 from multiagent.population import Population
 from multiagent.simulator import SimState, Simulator, StepInfo

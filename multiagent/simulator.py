@@ -32,7 +32,8 @@ import scipy.sparse as sparse
 from engine.errors import InvalidProblem
 from engine.kernel.compiled import CompiledProblem
 from engine.kernel.decide import decide_rows
-from multiagent.dynamics import bayes_update, bounded_confidence_step, degroot_step
+from multiagent.degroot import degroot_step
+from multiagent.dynamics import bayes_update, bounded_confidence_step
 from multiagent.keys import generator, split
 from multiagent.population import Population
 from multiagent.sampling import before_decision, sample_worlds

@@ -9,15 +9,17 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 from engine import PhronesisError
+from multiagent.degroot import (
+    consensus_analysis,
+    degroot_consensus,
+    degroot_iterate,
+    degroot_step,
+)
 from multiagent.dynamics import (
     DynamicsInputError,
     bayes_update,
     bounded_confidence_step,
-    consensus_analysis,
     deffuant_step,
-    degroot_consensus,
-    degroot_iterate,
-    degroot_step,
     linear_reference,
     progress_scores,
 )

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from multiagent.dynamics import DynamicsInputError, degroot_consensus, degroot_iterate
+from multiagent.degroot import degroot_consensus, degroot_iterate
+from multiagent.dynamics import DynamicsInputError
 from multiagent.metrics import (
     agreement,
     distance,

@@ -128,9 +128,6 @@ def bayes_update(
     return posterior, BayesInfo(uninformative=uninformative, log_evidence=log_evidence)
 
 
-# --- DeGroot averaging --------------------------------------------------------------------
-
-
 # --- bounded confidence -------------------------------------------------------------------
 
 

@@ -7,6 +7,9 @@ or (N,), are the agents' stakes (>= 0; 1 each by default). Every rule returns a
 :class:`SocialChoice`; :data:`SOCIAL_CHOICE_RULES` maps a short name to each rule, and a user
 may add their own (any callable ``rule(scores, weights=None, **options) -> SocialChoice``).
 
+The profile's checks and the result type are in :mod:`multiagent.profiles`; the majority rules
+(Copeland, Condorcet) in :mod:`multiagent.majority`.
+
 Ties: agent n is indifferent between a and b when their scores differ by at most
 ``TIE_TOLERANCE * max(1, max_a |score_n(a)|)``; a rule's scores tie within the same relative
 tolerance. The winner is the lowest-index option among the tied best; ``tied`` reports them all.
@@ -14,113 +17,20 @@ tolerance. The winner is the lowest-index option among the tied best; ``tied`` r
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 
-from engine.errors import PhronesisError, PolicyError
-from engine.rules.base import TIE_TOLERANCE, normalise
-
-
-class ProfileError(PhronesisError, ValueError):
-    """A profile of scores or weights has the wrong shape or values."""
-
-
-@dataclass(frozen=True, slots=True)
-class SocialChoice:
-    """The outcome of a social-choice rule for each group.
-
-    ``scores`` (..., A): the rule's score of each option (larger is better; -inf marks an
-    option the rule excludes). ``winner`` (...,): the lowest-index best option, or -1 when the
-    rule names none (no Condorcet winner; no option every agent prefers to the disagreement
-    point). ``tied`` (..., A): the options within tolerance of the best score (for
-    ``condorcet``, the Smith set). ``pairwise`` (..., A, A): the weight of agents strictly
-    preferring a to b (majority rules only). ``smith`` (..., A): the Smith set (the smallest
-    set of options each beating every option outside it). ``cycle`` (..., A): one majority
-    cycle inside the Smith set, each option beating the next and the last beating the first,
-    padded with -1 (all -1 when there is none). ``note`` says in words what the rule could
-    not do as stated.
-    """
-
-    rule: str
-    scores: np.ndarray
-    winner: np.ndarray
-    tied: np.ndarray
-    pairwise: np.ndarray | None = None
-    smith: np.ndarray | None = None
-    cycle: np.ndarray | None = None
-    note: str = ""
-
-    def cycle_at(self, *group: int) -> tuple[int, ...]:
-        """The majority cycle of one group as a tuple of options (empty when none)."""
-        if self.cycle is None:
-            return ()
-        return tuple(int(o) for o in self.cycle[group] if o >= 0)
-
-
-SocialChoiceRule = Callable[..., SocialChoice]
-
-
-# -- the profile at the boundary ---------------------------------------------------------------
-
-
-def check_profile(
-    scores: np.ndarray, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``scores`` as a float array (..., N, A) and ``weights`` broadcast to (..., N), checked.
-
-    Scores must be finite or NaN (unavailable); weights finite and >= 0.
-
-    Examples
-    --------
-    >>> s, w = check_profile(np.zeros((2, 3)))
-    >>> w.tolist()
-    [1.0, 1.0]
-    """
-    s = np.asarray(scores, dtype=float)
-    if s.ndim < 2 or 0 in s.shape[-2:]:
-        raise ProfileError(
-            f"scores: expected an array (..., agents, options) with at least one agent and "
-            f"one option, found shape {s.shape}"
-        )
-    if np.isinf(s).any():
-        raise ProfileError("scores: expected finite numbers or NaN (unavailable), found inf")
-    w = np.ones(s.shape[:-1]) if weights is None else np.asarray(weights, dtype=float)
-    try:
-        w = np.broadcast_to(w, s.shape[:-1])
-    except ValueError:
-        raise ProfileError(
-            f"weights: expected shape {s.shape[:-1]} (one per agent), found {w.shape}"
-        ) from None
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise ProfileError(
-            "weights: expected finite stakes >= 0, found a negative, infinite or NaN one"
-        )
-    return s, w
-
-
-def _agent_tolerance(s: np.ndarray) -> np.ndarray:
-    """(..., N): the absolute tolerance within which agent n is indifferent."""
-    finite = np.where(np.isnan(s), 0.0, np.abs(s))
-    return TIE_TOLERANCE * np.maximum(1.0, finite.max(axis=-1))
-
-
-def _ranked(s: np.ndarray) -> np.ndarray:
-    """Scores with NaN as -inf: unavailable options rank last, tied among themselves."""
-    return np.where(np.isnan(s), -np.inf, s)
-
-
-def _result(rule: str, scores: np.ndarray, note: str = "", **extras: np.ndarray) -> SocialChoice:
-    """Winner and ties from the rule's scores, (..., A); -inf everywhere names no winner."""
-    finite = np.where(np.isfinite(scores), np.abs(scores), 0.0)
-    tol = TIE_TOLERANCE * np.maximum(1.0, finite.max(axis=-1))[..., None]
-    best = scores.max(axis=-1, keepdims=True)
-    tied = ((scores == best) | (scores >= best - tol)) & (best > -np.inf)
-    winner = np.where(tied.any(axis=-1), np.argmax(tied, axis=-1), -1)
-    return SocialChoice(rule, scores, winner, tied, note=note, **extras)
-
+from engine.errors import PolicyError
+from engine.rules.base import normalise
+from multiagent.majority import condorcet, copeland
+from multiagent.profiles import (
+    ProfileError,
+    SocialChoice,
+    SocialChoiceRule,
+    agent_tolerance,
+    check_profile,
+    choice_result,
+    ranked_scores,
+)
 
 # -- positional rules --------------------------------------------------------------------------
 
@@ -138,12 +48,12 @@ def plurality(scores: np.ndarray, weights: np.ndarray | None = None) -> SocialCh
     ([2.0, 1.0, 0.0], 0)
     """
     s, w = check_profile(scores, weights)
-    ranked = _ranked(s)
-    top = (ranked >= ranked.max(axis=-1, keepdims=True) - _agent_tolerance(s)[..., None]) & (
+    ranked = ranked_scores(s)
+    top = (ranked >= ranked.max(axis=-1, keepdims=True) - agent_tolerance(s)[..., None]) & (
         ~np.isnan(s)
     )
     share = top / np.maximum(top.sum(axis=-1, keepdims=True), 1)
-    return _result("plurality", np.einsum("...n,...na->...a", w, share))
+    return choice_result("plurality", np.einsum("...n,...na->...a", w, share))
 
 
 def borda(scores: np.ndarray, weights: np.ndarray | None = None) -> SocialChoice:
@@ -161,13 +71,13 @@ def borda(scores: np.ndarray, weights: np.ndarray | None = None) -> SocialChoice
     ([2.0, 2.5, 1.5], 1)
     """
     s, w = check_profile(scores, weights)
-    ranked, tol = _ranked(s), _agent_tolerance(s)[..., None]
+    ranked, tol = ranked_scores(s), agent_tolerance(s)[..., None]
     points = np.empty(s.shape)
     for a in range(s.shape[-1]):
         below = (ranked[..., a, None] > ranked + tol).sum(axis=-1)
         above = (ranked > ranked[..., a, None] + tol).sum(axis=-1)
         points[..., a] = (s.shape[-1] - 1 + below - above) / 2
-    return _result("borda", np.einsum("...n,...na->...a", w, points))
+    return choice_result("borda", np.einsum("...n,...na->...a", w, points))
 
 
 def approval(
@@ -209,131 +119,12 @@ def approval(
     elif within is not None:
         if not within >= 0:
             raise ProfileError(f"within: expected a number >= 0, found {within!r}")
-        t = _ranked(s).max(axis=-1) - within
+        t = ranked_scores(s).max(axis=-1) - within
     else:
         count = available.sum(axis=-1)
         t = np.where(available, s, 0.0).sum(axis=-1) / np.maximum(count, 1)
-    approves = available & (s >= (t - _agent_tolerance(s))[..., None])
-    return _result("approval", np.einsum("...n,...na->...a", w, approves.astype(float)))
-
-
-# -- majority rules ----------------------------------------------------------------------------
-
-
-def pairwise_preferences(scores: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """P[..., a, b] = sum_n w_n [a >_n b], the weight of agents strictly preferring a to b.
-
-    Examples
-    --------
-    >>> pairwise_preferences(np.array([[2.0, 1.0], [np.nan, 0.0]])).tolist()
-    [[0.0, 1.0], [1.0, 0.0]]
-    """
-    s, w = check_profile(scores, weights)
-    ranked, tol = _ranked(s), _agent_tolerance(s)[..., None]
-    matrix = np.empty(s.shape[:-2] + (s.shape[-1], s.shape[-1]))
-    for a in range(s.shape[-1]):
-        prefers = ranked[..., a, None] > ranked + tol
-        matrix[..., a, :] = np.einsum("...n,...nb->...b", w, prefers.astype(float))
-    return matrix
-
-
-def _beats(pairwise: np.ndarray) -> np.ndarray:
-    """beats[..., a, b]: a majority (by weight) strictly prefers a to b, beyond tolerance."""
-    margin = pairwise - np.swapaxes(pairwise, -1, -2)
-    total = np.abs(pairwise).sum(axis=(-1, -2))
-    tol = TIE_TOLERANCE * np.maximum(1.0, total)[..., None, None]
-    return margin > tol
-
-
-def copeland(scores: np.ndarray, weights: np.ndarray | None = None) -> SocialChoice:
-    """Copeland: score(a) = #{b : a beats b} - #{b : b beats a} in pairwise majority
-    (Copeland 1951; Pacuit 2019, "Voting Methods", SEP, 2.3). ``pairwise`` holds P[a, b].
-
-    Examples
-    --------
-    >>> s = np.array([[3.0, 2.0, 1.0], [3.0, 1.0, 2.0], [1.0, 3.0, 2.0]])
-    >>> copeland(s).scores.tolist()
-    [2.0, 0.0, -2.0]
-    """
-    pairwise = pairwise_preferences(scores, weights)
-    beats = _beats(pairwise)
-    points = beats.sum(axis=-1) - beats.sum(axis=-2)
-    return _result("copeland", points.astype(float), pairwise=pairwise)
-
-
-def smith_set(beats: np.ndarray) -> np.ndarray:
-    """(..., A) mask of the Smith set: the options that reach every option through the
-    relation "is not beaten by" (its transitive closure, by Warshall's algorithm). It is the
-    smallest non-empty set whose members all beat every non-member (Smith 1973,
-    "Aggregation of preferences with variable electorate", Econometrica 41(6)).
-
-    Examples
-    --------
-    >>> beats = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]], dtype=bool)
-    >>> smith_set(beats).tolist()
-    [True, True, True]
-    """
-    reach = ~np.swapaxes(beats, -1, -2)
-    for k in range(reach.shape[-1]):
-        reach = reach | (reach[..., :, k, None] & reach[..., None, k, :])
-    return reach.all(axis=-1)
-
-
-def _cycle(beats: np.ndarray, members: np.ndarray) -> list[int]:
-    """A shortest cycle of ``beats`` (A, A) among ``members`` through the lowest-index member
-    on one (breadth-first search); empty when the strict relation has none there."""
-    nodes = np.flatnonzero(members)
-    for start in nodes:
-        parent = {int(start): -1}
-        queue = deque([int(start)])
-        while queue:
-            a = queue.popleft()
-            for b in nodes:
-                if not beats[a, b]:
-                    continue
-                if b == start:
-                    path = [a]
-                    while parent[path[-1]] != -1:
-                        path.append(parent[path[-1]])
-                    return path[::-1]
-                if int(b) not in parent:
-                    parent[int(b)] = a
-                    queue.append(int(b))
-    return []
-
-
-def condorcet(scores: np.ndarray, weights: np.ndarray | None = None) -> SocialChoice:
-    """Condorcet winner (an option beating every other in pairwise majority), else none
-    (``winner`` -1) with the Smith set (top cycle) and one explicit majority cycle reported
-    (Condorcet 1785; Smith 1973; Pacuit 2019, "Voting Methods", SEP, 2.3). ``scores`` is 1 on
-    the Smith set and 0 elsewhere, so ``tied`` is the Smith set.
-
-    Examples
-    --------
-    The Condorcet paradox: a > b > c, b > c > a, c > a > b.
-
-    >>> s = np.array([[3.0, 2.0, 1.0], [1.0, 3.0, 2.0], [2.0, 1.0, 3.0]])
-    >>> r = condorcet(s)
-    >>> int(r.winner), r.smith.tolist(), r.cycle_at()
-    (-1, [True, True, True], (0, 1, 2))
-    """
-    pairwise = pairwise_preferences(scores, weights)
-    beats = _beats(pairwise)
-    smith = smith_set(beats)
-    n_options = smith.shape[-1]
-    cycle = np.full(smith.shape, -1)
-    flat_beats = beats.reshape(-1, n_options, n_options)
-    flat_cycle = cycle.reshape(-1, n_options)
-    for g, members in enumerate(smith.reshape(-1, n_options)):
-        if members.sum() > 2:
-            found = _cycle(flat_beats[g], members)
-            flat_cycle[g, : len(found)] = found
-    unique = smith.sum(axis=-1) == 1
-    winner = np.where(unique, np.argmax(smith, axis=-1), -1)
-    note = "" if unique.all() else "no Condorcet winner in some groups; see smith and cycle"
-    return SocialChoice(
-        "condorcet", smith.astype(float), winner, smith, pairwise, smith, cycle, note
-    )
+    approves = available & (s >= (t - agent_tolerance(s))[..., None])
+    return choice_result("approval", np.einsum("...n,...na->...a", w, approves.astype(float)))
 
 
 # -- cardinal rules ----------------------------------------------------------------------------
@@ -362,7 +153,7 @@ def stake_weighted_mec(
     worst = np.where(available, normalised, np.inf).min(axis=-1, keepdims=True)
     normalised = np.where(available, normalised, worst)
     normalised = np.where(available.any(axis=-1, keepdims=True), normalised, 0.0)
-    return _result("mec", np.einsum("...n,...na->...a", w, normalised))
+    return choice_result("mec", np.einsum("...n,...na->...a", w, normalised))
 
 
 def nash_bargaining(
@@ -388,7 +179,7 @@ def nash_bargaining(
     """
     s, w = check_profile(scores, weights)
     available = ~np.isnan(s)
-    tol = _agent_tolerance(s)
+    tol = agent_tolerance(s)
     active = w > 0
     if disagreement is None:
         d = np.where(available, s, np.inf).min(axis=-1)
@@ -413,7 +204,7 @@ def nash_bargaining(
     note = ""
     if not agreed.any(axis=-1).all():
         note = "no option beats the disagreement point for every agent in some groups (winner -1)"
-    return _result("nash", scores_out, note)
+    return choice_result("nash", scores_out, note)
 
 
 SOCIAL_CHOICE_RULES: dict[str, SocialChoiceRule] = {

@@ -11,16 +11,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from engine.errors import PolicyError
+from multiagent.majority import condorcet, copeland, pairwise_preferences
+from multiagent.profiles import ProfileError, SocialChoice
 from multiagent.social_choice import (
     SOCIAL_CHOICE_RULES,
-    ProfileError,
-    SocialChoice,
     approval,
     borda,
-    condorcet,
-    copeland,
     nash_bargaining,
-    pairwise_preferences,
     plurality,
     social_choice,
     stake_weighted_mec,

@@ -107,16 +107,22 @@ def group_count(config: SimulationConfig) -> int:
 
 def read_config(path: str | Path) -> SimulationConfig:
     """Read and validate a simulation config file."""
-    data = read_document(path)
+    return validate_config(read_document(path), str(path))
+
+
+def validate_config(data: Any, source: str, field: str = "") -> SimulationConfig:
+    """Validate config data (a file's, or one with overrides or a sweep point applied), naming
+    ``source`` and the field in the one-line error; ``field`` prefixes the field's name."""
     try:
         config = SimulationConfig.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
+        where = clip(error_location(error["loc"], data), 120)
         raise ScenarioError(
-            str(path), clip(error_location(error["loc"], data), 120), clip(pydantic_message(error))
+            source, f"{field} ({where})" if field else where, clip(pydantic_message(error))
         ) from None
     if config.groups is not None and config.group_size is not None:
-        raise ScenarioError(str(path), "group_size", "give either groups or group_size, not both")
+        raise ScenarioError(source, "group_size", "give either groups or group_size, not both")
     return config
 
 

@@ -16,10 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import ScenarioError
 from engine.ir import DecisionProblem
 from multiagent.build import build, progress_reference
-from multiagent.config import SimulationConfig
+from multiagent.config import SimulationConfig, validate_config
 from multiagent.run import simulate
 
 Metrics = dict[str, np.ndarray]
@@ -47,8 +46,6 @@ def grid(sweep: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 def at_point(config: SimulationConfig, point: Mapping[str, Any], source: str) -> SimulationConfig:
     """``config`` with the point's dotted fields replaced, validated again."""
-    from pydantic import ValidationError
-
     data = config.model_dump()
     for name, value in point.items():
         node = data
@@ -59,12 +56,7 @@ def at_point(config: SimulationConfig, point: Mapping[str, Any], source: str) ->
             node = node[part]
         node[last] = value
     data["sweep"] = {}
-    try:
-        return SimulationConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(x) for x in error["loc"])
-        raise ScenarioError(source, f"sweep ({where})", error["msg"]) from None
+    return validate_config(data, source, "sweep")
 
 
 def run_sweep(

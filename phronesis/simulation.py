@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from multiagent.config import SimulationConfig, as_dict, read_config, scenario_path
+from multiagent.config import (
+    SimulationConfig,
+    as_dict,
+    read_config,
+    scenario_path,
+    validate_config,
+)
 from multiagent.sweep import SweepRun, run_sweep
 
 
@@ -59,19 +65,6 @@ class Study:
         return path
 
 
-def _validated(path: Path, data: dict[str, Any]) -> SimulationConfig:
-    from pydantic import ValidationError
-
-    from engine.errors import ScenarioError
-
-    try:
-        return SimulationConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(x) for x in error["loc"])
-        raise ScenarioError(str(path), where, error["msg"]) from None
-
-
 def simulate(
     config: str | Path | SimulationConfig,
     *,
@@ -99,7 +92,7 @@ def simulate(
         k: v for k, v in (("agents", agents), ("steps", steps), ("seeds", seeds)) if v is not None
     }
     if changes:  # validated like the file
-        model = _validated(path, {**model.model_dump(), **changes})
+        model = validate_config({**model.model_dump(), **changes}, str(path))
     problem = load_problem(scenario_path(path, model))
     runs = run_sweep(
         model,

@@ -56,6 +56,15 @@ def load_problem(path: Path, scenario: Path | None = None) -> DecisionProblem:
     return load(path, scenario=scenario)
 
 
+def rule_options(draw_seed: int | None, trim: float | None) -> Any:
+    """The rule options of --draw-seed and --trim (``None``: the rules' defaults)."""
+    from engine.rules.base import DEFAULT_OPTIONS, RuleOptions
+
+    if draw_seed is None and trim is None:
+        return None
+    return RuleOptions(seed=draw_seed, trim=DEFAULT_OPTIONS.trim if trim is None else trim)
+
+
 def run_decision(
     file: Path,
     evidence: list[str] | None,
@@ -70,13 +79,9 @@ def run_decision(
     (``risk``, ``tie_break``, ``samples``, ``seed``, ``value_of_information``) plus
     ``draw_seed`` and ``trim`` for the rule options."""
     from engine.ir.evidence import parse_evidence
-    from engine.rules.registry import RuleOptions
     from phronesis.api import decide
 
-    draw_seed, trim = extra.pop("draw_seed", None), extra.pop("trim", None)
-    options = None
-    if draw_seed is not None or trim is not None:
-        options = RuleOptions(seed=draw_seed, trim=0.1 if trim is None else trim)
+    options = rule_options(extra.pop("draw_seed", None), extra.pop("trim", None))
     problem = load_problem(file, scenario)
     return problem, decide(
         problem,
@@ -200,7 +205,6 @@ def decide_many(
     from engine.kernel.batch import Abstain
     from engine.kernel.compiled import compile_problem
     from engine.kernel.decide import decide_rows
-    from engine.rules.registry import RuleOptions
     from phronesis.tables import read_evidence_table, to_arrow
 
     problem = load_problem(file, scenario)
@@ -208,10 +212,7 @@ def decide_many(
     common = parse_evidence(evidence or [])
     if common:
         rows = [{**common, **row} for row in rows]
-    options = None
-    if draw_seed is not None or trim is not None:
-        options = RuleOptions(seed=draw_seed, trim=0.1 if trim is None else trim)
-    compiled = compile_problem(problem, rule_options=options, **settings)
+    compiled = compile_problem(problem, rule_options=rule_options(draw_seed, trim), **settings)
     parts = []
     with Progress(console=console, transient=True, disable=len(rows) <= CHUNK) as progress:
         task = progress.add_task("deciding", total=len(rows))

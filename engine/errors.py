@@ -85,7 +85,7 @@ def quote(value: object, limit: int = 60) -> str:
     """``repr(value)`` cut to about ``limit`` characters, for messages that quote user input.
 
     >>> quote("x" * 100, limit=10)
-    "'xxxxxx… (102 characters)"
+    "'xxxxxxxx… (102 characters)"
     """
     text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}… ({len(text)} characters)"
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"

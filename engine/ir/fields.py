@@ -6,7 +6,7 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 
-from engine.errors import InvalidProblem, listing
+from engine.errors import InvalidProblem, listing, quote
 from engine.ir.limits import PARENTS
 
 #: The largest magnitude accepted for a utility, a value weight, a norm weight or a utility's
@@ -30,18 +30,12 @@ def check_finite(where: str, x: object) -> float:
     2.0
     """
     if isinstance(x, bool) or not isinstance(x, int | float):
-        raise InvalidProblem(where, f"expected a number, found {_short(x)}")
+        raise InvalidProblem(where, f"expected a number, found {quote(x, 40)}")
     if isinstance(x, int) and abs(x) > sys.float_info.max:  # float(x) would overflow
-        raise InvalidProblem(where, f"expected a number within float range, found {_short(x)}")
+        raise InvalidProblem(where, f"expected a number within float range, found {quote(x, 40)}")
     if not math.isfinite(x):
         raise InvalidProblem(where, f"expected a finite number, found {x!r}")
     return float(x)
-
-
-def _short(x: object, limit: int = 40) -> str:
-    """``repr(x)`` cut to ``limit`` characters (a 400-digit integer is not quoted whole)."""
-    text = repr(x)
-    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
 
 
 def check_bounded(where: str, x: object, bound: float = MAX_MAGNITUDE) -> float:

@@ -3,7 +3,7 @@
 Run ``python benchmarks/simulate.py [--quick] [--profile]``. The study is the junction example
 (``examples/simulations/junction.sim.yaml``: vehicles at junctions of four, a pedestrian shared
 per junction, others_yield from the share of the other three yielding, DeGroot on a ring of
-degree 4, MEC over two theories with per-agent credences), with ``groups = agents / 4`` at every
+degree 4, MEC over two theories with per-agent credences), with ``group_size: 4`` (junctions of four) at every
 size so a junction always holds four vehicles. Engines, in the same run:
 
 - **phronesis**: ``multiagent.build.build`` (population, ring network, compiled problem; timed
@@ -94,7 +94,7 @@ class Settings:
 def config(agents: int, **changes: Any) -> SimulationConfig:
     """The junction config at ``agents`` agents, four a junction."""
     data = read_config(CONFIG).model_dump()
-    data.update(agents=agents, groups=max(agents // 4, 1), seeds=1, seed=SEED, **changes)
+    data.update(agents=agents, group_size=4, seeds=1, seed=SEED, **changes)
     return SimulationConfig.model_validate(data)
 
 

@@ -52,7 +52,7 @@ COLUMNS = {
 
 def _config(**changes: object) -> SimulationConfig:
     data = read_config(FOLDER / "junction.sim.yaml").model_dump()
-    data.update(agents=AGENTS, groups=AGENTS // 4, steps=STEPS, seeds=SEEDS, seed=0, **changes)
+    data.update(agents=AGENTS, group_size=4, steps=STEPS, seeds=SEEDS, seed=0, **changes)
     return SimulationConfig.model_validate(data)
 
 

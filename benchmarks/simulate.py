@@ -3,7 +3,7 @@
 Run ``python benchmarks/simulate.py [--quick] [--profile]``. The study is the junction example
 (``examples/simulations/junction.sim.yaml``: vehicles at junctions of four, a pedestrian shared
 per junction, others_yield from the share of the other three yielding, DeGroot on a ring of
-degree 4, MEC over two theories with per-agent credences), with ``group_size: 4`` (junctions of four) at every
+degree 4, MEC over two theories with per-agent credences), with ``group_size: 4`` at every
 size so a junction always holds four vehicles. Engines, in the same run:
 
 - **phronesis**: ``multiagent.build.build`` (population, ring network, compiled problem; timed

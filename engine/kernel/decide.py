@@ -96,9 +96,59 @@ def decide_rows(
         if key is not None:
             compiled.remember(key, batch.frozen())
         return batch if inverse is None else batch.take(inverse, index)
-    if inverse is not None:
+    shared = _shared_rows(parameters)
+    if inverse is None:
+        cw = _choiceworthiness(compiled, evaluation, shared)
+    elif any(name in shared and shared[name].ndim == _ROW_NDIM[name] for name in _ROW_NDIM):
+        evaluation = evaluation.take(inverse)  # weights differ between rows: CW per row
+        cw = _choiceworthiness(compiled, evaluation, shared)
+    else:  # CW depends on the evidence only: once per distinct row, then gathered
+        cw = _choiceworthiness(compiled, evaluation, shared)[inverse]
         evaluation = evaluation.take(inverse)
-    return _decide_evaluated(compiled, index, evaluation, parameters)
+    return _decide_evaluated(compiled, index, evaluation, parameters, cw)
+
+
+#: the number of dimensions a per-row (not shared) weight parameter has
+_ROW_NDIM = {"value_weights": 3, "norm_weights": 2, "norm_active": 2}
+
+
+def _shared_rows(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``parameters`` with each weight array whose rows are all equal replaced by its first
+    row (a population whose agents share their value weights decides like one agent, per
+    situation); credences stay per row."""
+    out = dict(parameters)
+    for name in _ROW_NDIM:
+        rows = parameters.get(name)
+        if rows is not None and len(rows) and (rows == rows[:1]).all():
+            out[name] = rows[0]
+    return out
+
+
+def _choiceworthiness(
+    compiled: CompiledProblem, evaluation: Evaluation, parameters: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """CW[n, a, T] (module docstring) under the weight parameters, per row (``(N, ...)``
+    arrays) or shared (one row); ``norm_active`` zeroes the violations of norms that do not
+    apply."""
+    s = compiled.structure
+    violation = evaluation.violation
+    if "norm_active" in parameters:
+        active = parameters["norm_active"]
+        violation = violation * (active[:, None, :] if active.ndim == 2 else active)
+    weights = parameters.get("value_weights")
+    if weights is None:
+        weighted = evaluation.expected @ s.value_weights.T
+    elif weights.ndim == 2:
+        weighted = evaluation.expected @ weights.T
+    else:
+        weighted = _per_row_product(evaluation.expected, weights)
+    norm_weights = parameters.get("norm_weights")
+    if norm_weights is None:
+        return weighted - violation @ s.norm_penalties.T
+    if norm_weights.ndim == 1:
+        return weighted - violation @ (s.penalises * norm_weights[None, :]).T
+    penalties = s.penalises[None] * norm_weights[:, None, :]  # (N, T, K)
+    return weighted - _per_row_product(violation, penalties)
 
 
 def _per_row_product(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -115,26 +165,22 @@ def _decide_evaluated(
     index: np.ndarray,
     evaluation: Evaluation,
     parameters: dict[str, np.ndarray],
+    cw: np.ndarray | None = None,
 ) -> DecisionBatch:
-    """Steps 4-6 on evaluated rows (see the module docstring) under per-row ``parameters``."""
+    """Steps 4-6 on evaluated rows (see the module docstring) under per-row ``parameters``
+    (``cw``: their choiceworthiness, when computed already)."""
     n = len(index)
-    s = compiled.structure
     if "norm_active" in parameters:
         evaluation = dataclasses.replace(
             evaluation, violation=evaluation.violation * parameters["norm_active"][:, None, :]
         )
     row_credences = parameters.get("credences")
     if row_credences is None:
-        row_credences = np.broadcast_to(compiled.settings.credences, (n, len(s.value_weights)))
-    if "value_weights" in parameters:
-        weighted = _per_row_product(evaluation.expected, parameters["value_weights"])
-    else:
-        weighted = evaluation.expected @ s.value_weights.T
-    if "norm_weights" in parameters:
-        penalties = s.penalises[None] * parameters["norm_weights"][:, None, :]  # (N, T, K)
-        cw = weighted - _per_row_product(evaluation.violation, penalties)
-    else:
-        cw = weighted - evaluation.violation @ s.norm_penalties.T
+        row_credences = np.broadcast_to(
+            compiled.settings.credences, (n, len(compiled.structure.value_weights))
+        )
+    if cw is None:
+        cw = _choiceworthiness(compiled, evaluation, parameters)
     permissible = evaluation.possible & ~_excluded(compiled, evaluation.violation, row_credences)
 
     chosen = np.full(n, -1, dtype=np.intp)
@@ -144,7 +190,7 @@ def _decide_evaluated(
     consistent = np.full(n, -1, dtype=np.int8)
     silent = np.zeros(n, dtype=bool)
     for rows, row_settings, quiet in settings_groups(compiled, evaluation.cases):
-        if not len(rows):
+        if isinstance(rows, np.ndarray) and not len(rows):
             continue
         crit = principle_columns(compiled, row_settings.criteria_names, evaluation, cw, rows)
         options = row_settings.options

@@ -9,6 +9,9 @@ from engine.errors import EvidenceError
 from engine.ir.fields import MAX_MAGNITUDE
 from engine.kernel.compiled import CompiledProblem
 
+#: the most row codes :func:`distinct_rows` marks in a table instead of sorting
+DENSE_CODES = 1 << 20
+
 
 def checked_index(compiled: CompiledProblem, evidence: np.ndarray) -> np.ndarray:
     """``evidence`` as an (N, columns) integer matrix whose entries are -1 or a state index of
@@ -85,7 +88,9 @@ def distinct_rows(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The distinct rows of an evidence index matrix and each row's position among them
     (``None`` when every row is distinct already, or there is one row). Rows are packed into
-    one integer each (mixed radix, -1 as one more digit) when that fits in 63 bits."""
+    one integer each (mixed radix, -1 as one more digit) when that fits in 63 bits; when the
+    codes are fewer than :data:`DENSE_CODES` the distinct ones are marked in a table (linear
+    time, no sort)."""
     n = len(index)
     if n <= 1:
         return index, None
@@ -94,6 +99,17 @@ def distinct_rows(
         return index[:1], np.zeros(n, dtype=np.intp)
     packed, cards = index[:, seen], cardinalities[seen]
     radix = cards.astype(np.float64) + 1
+    if np.prod(radix) <= min(DENSE_CODES, 4 * n):
+        codes = np.ravel_multi_index(tuple((packed + 1).T), tuple(cards + 1))
+        present = np.zeros(int(np.prod(cards + 1)), dtype=bool)
+        present[codes] = True
+        unique = np.flatnonzero(present)
+        if len(unique) == n:
+            return index, None
+        position = np.cumsum(present) - 1
+        distinct = np.full((len(unique), index.shape[1]), -1, dtype=index.dtype)
+        distinct[:, seen] = np.stack(np.unravel_index(unique, tuple(cards + 1)), axis=1) - 1
+        return distinct, position[codes]
     if np.sum(np.log2(radix)) < 62:
         weights = np.concatenate([[1], np.cumprod(cards[::-1] + 1)[:-1]])[::-1]
         codes = (packed + 1) @ weights.astype(np.int64)

@@ -17,16 +17,20 @@ from engine.rules.base import comparable
 from engine.rules.ordinal import rank_ordinal_theories
 from engine.rules.registry import DEFAULT_NORMALISATION
 
+#: rows of a batch: positions, or ``slice(None)`` for all of them
+Rows = np.ndarray | slice
+
 
 def settings_groups(
     compiled: CompiledProblem, cases: np.ndarray
-) -> list[tuple[np.ndarray, Settings, bool]]:
-    """Rows sharing one set of settings, and whether the policy is silent in them: all rows,
-    or (conditional policy, :func:`engine.decision.policy.compile_policy`) the rows whose first
-    case with P(C | e) >= confidence is k, for each k, then the rows where none holds."""
+) -> list[tuple[Rows, Settings, bool]]:
+    """Rows sharing one set of settings, and whether the policy is silent in them: all rows
+    (``slice(None)``: indexing with it copies nothing), or (conditional policy,
+    :func:`engine.decision.policy.compile_policy`) the rows whose first case with
+    P(C | e) >= confidence is k, for each k, then the rows where none holds."""
     n = len(cases)
     if compiled.policy_settings is not None:
-        return [(np.arange(n), compiled.policy_settings, False)]
+        return [(slice(None), compiled.policy_settings, False)]
     settings = compiled.settings
     policy = settings.policy
     assert policy is not None
@@ -53,7 +57,7 @@ def principle_columns(
     names: tuple[str, ...],
     evaluation: Evaluation,
     cw: np.ndarray,
-    rows: np.ndarray,
+    rows: Rows,
 ) -> np.ndarray | None:
     """Principle criteria (rows, A, principles), or None without principles."""
     if not names:
@@ -86,7 +90,7 @@ def rule_top(
     credences: np.ndarray,
     permissible: np.ndarray,
     evaluation: Evaluation,
-    rows: np.ndarray,
+    rows: Rows,
     criteria: np.ndarray | None,
 ) -> np.ndarray:
     """(rows, A): the options a ``rule`` policy's own rule ranks top, ties included (its
@@ -132,7 +136,7 @@ def lexical_top(
     evaluation: Evaluation,
     cw: np.ndarray,
     permissible: np.ndarray,
-    rows: np.ndarray,
+    rows: Rows,
 ) -> np.ndarray:
     """(rows, A): the permissible options within tolerance of the best on each principle in
     turn (:func:`engine.rules.lexical.lexical_best`; the tolerance of a principle is taken

@@ -92,7 +92,7 @@ def decide_rows(
         compiled.queries,
     )
     if not parameters:  # a decision is a function of the evidence: decide each once
-        batch = _decide_evaluated(compiled, distinct, evaluation, {})
+        batch = decide_evaluated(compiled, distinct, evaluation, {})
         if key is not None:
             compiled.remember(key, batch.frozen())
         return batch if inverse is None else batch.take(inverse, index)
@@ -105,7 +105,7 @@ def decide_rows(
     else:  # CW depends on the evidence only: once per distinct row, then gathered
         cw = _choiceworthiness(compiled, evaluation, shared)[inverse]
         evaluation = evaluation.take(inverse)
-    return _decide_evaluated(compiled, index, evaluation, parameters, cw)
+    return decide_evaluated(compiled, index, evaluation, parameters, cw)
 
 
 #: the number of dimensions a per-row (not shared) weight parameter has
@@ -160,7 +160,7 @@ def _per_row_product(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def _decide_evaluated(
+def decide_evaluated(
     compiled: CompiledProblem,
     index: np.ndarray,
     evaluation: Evaluation,

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from engine.kernel.batch import DecisionBatch
+from engine.kernel.decide import decide_rows
+from engine.kernel.space import decide_assignments, space_tables
 from theorems.task import Task
 
 #: assignments decided per kernel call
@@ -72,6 +75,17 @@ def chunks(
         numbers = np.arange(first, min(first + size, stop), dtype=np.int64)
         digits = digits_of(task, numbers)
         yield Chunk(first, index_of(task, digits), digits)
+
+
+def decider(task: Task) -> Callable[[Chunk], DecisionBatch]:
+    """A function deciding a chunk of the task's space: from joint sums over the observables
+    (:mod:`engine.kernel.space`, one query per target set for the whole space) where they fit
+    in memory, else row by row with :func:`engine.kernel.decide.decide_rows`. Both decide a
+    row as ``decide_rows`` does (``tests/engine/test_kernel_space.py``)."""
+    tables = space_tables(task.compiled, task.observables)
+    if tables is None:
+        return lambda chunk: decide_rows(task.compiled, chunk.index)
+    return lambda chunk: decide_assignments(tables, chunk.start, chunk.start + len(chunk.index))
 
 
 def evidence_of(task: Task, digits: np.ndarray) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""The decision commands: decide, explain, validate, schema, demo, compile.
+"""The decision commands: decide, explain, validate, schema, demo (and compile, from
+:mod:`phronesis.cli.table`).
 
 User errors (bad files, unknown evidence, unknown policies) print one readable line to stderr
 and exit with code 2; no traceback.
@@ -17,7 +18,6 @@ from rich.table import Table
 from engine.errors import PhronesisError
 from phronesis.cli.options import (
     EXAMPLES,
-    BackendOption,
     DecisionBackendOption,
     DrawSeedOption,
     EvidenceOption,
@@ -36,6 +36,7 @@ from phronesis.cli.options import (
     fail,
 )
 from phronesis.cli.render import show_decision, show_observations
+from phronesis.cli.table import compile_table
 
 if TYPE_CHECKING:
     from engine.decision.result import Decision
@@ -363,39 +364,3 @@ def demo(
                 console.print(f"  {result.explanation.narrative}", highlight=False, markup=False)
     except PhronesisError as exc:
         fail(str(exc))
-
-
-def compile_table(
-    file: Annotated[Path, typer.Argument(help="Scenario (YAML/JSON) or ontology file.")],
-    observe: Annotated[
-        list[str], typer.Option("--observe", "-o", help="An observable variable (repeatable).")
-    ],
-    rule: RuleOption = None,
-    normalise: NormalisationOption = None,
-    policy: PolicyOption = None,
-    backend: BackendOption = "auto",
-    out: Annotated[Path | None, typer.Option("--out", help="Write the table as JSON.")] = None,
-) -> None:
-    """Decide every combination of the observed variables ahead of time (a lookup table)."""
-    from engine.analyses.decision_table import compile_decision_table
-
-    try:
-        problem = load_problem(file)
-        table = compile_decision_table(
-            problem,
-            observe,
-            rule=rule,
-            normalisation=normalise.value if normalise else None,
-            policy=policy,
-            backend=backend,
-        )
-    except PhronesisError as exc:
-        fail(str(exc))
-    if out is not None:
-        table.save(out)
-    grid = Table(title=f"Decision table for {problem.name} ({len(table.entries)} entries)")
-    for name in (*table.observables, "option"):
-        grid.add_column(escape(name))
-    for key, (option, reason) in table.entries.items():
-        grid.add_row(*map(escape, key), escape(option or f"ABSTAIN: {reason}"))
-    console.print(grid)

@@ -1,0 +1,234 @@
+"""A verified decision table as a C99 header for embedded controllers.
+
+The header is self-contained (no includes, no file-scope objects: each table lives inside the
+``static inline`` function that reads it, so including it in several translation units, or
+not calling a function, raises no warning under ``-std=c99 -Wall -Wextra -Werror
+-pedantic``). With symbol prefix ``p`` (default ``phronesis``; macros use it upper-cased):
+
+``int p_decide(const int *states)``
+    ``states[i]`` is the state index of observable ``i`` (``P_UNOBSERVED`` = -1 when not
+    observed); returns the option index, ``P_ABSTAIN`` (-1) where the problem abstains, or
+    ``P_INVALID`` (-2) when a state index is out of range.
+``const char *p_option_name(int option)``, ``p_observable_name(int observable)``,
+``p_state_name(int observable, int state)``, ``int p_state_count(int observable)``
+    names and counts (a null pointer / -1 when out of range).
+``#define``
+    ``P_OPTIONS``, ``P_OBSERVABLES``, ``P_ASSIGNMENTS``, ``P_PROBLEM_HASH`` and
+    ``P_TABLE_SHA256`` (string constants), ``P_OPTION_<NAME>``, ``P_OBSERVABLE_<NAME>`` and
+    ``P_STATE_<OBSERVABLE>_<STATE>`` (indices; names upper-cased, every character other than
+    an ASCII letter or digit replaced by ``_``, ``_2``, ``_3``... appended where two collide).
+
+The table is the smallest C99 integer type that holds -1 .. options - 1 (``signed char`` up
+to 128 options, else ``short``); assignment ``k`` is the mixed-radix number of
+:mod:`theorems.space`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import quote
+from theorems.verified_table import TableError, VerifiedTable
+
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: values per line of a table initialiser
+PER_LINE = 24
+
+
+def c_string(text: str) -> str:
+    """``text`` as a C string literal: printable ASCII as is, every other byte of its UTF-8
+    (and ``"``, ``\\``, ``?`` — no trigraphs) as a three-digit octal escape.
+
+    Examples
+    --------
+    >>> c_string('a"b?é')
+    '"a\\\\042b\\\\077\\\\303\\\\251"'
+    """
+    out = []
+    for byte in text.encode("utf-8"):
+        char = chr(byte)
+        if 0x20 <= byte < 0x7F and char not in '"\\?':
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def c_comment(text: str) -> str:
+    """``text`` safe inside a C comment (letters, digits and plain punctuation only)."""
+    return re.sub(r"[^A-Za-z0-9 _.,:;()+=-]", "_", text)
+
+
+class Names:
+    """Unique macro names: ``take(stem)`` gives the upper-cased, sanitised stem, with
+    ``_2``, ``_3``... appended where it is already taken."""
+
+    def __init__(self, taken: Iterable[str] = ()) -> None:
+        self.taken = set(taken)
+
+    def take(self, *parts: str) -> str:
+        stem = "_".join(re.sub(r"[^A-Za-z0-9]", "_", p).upper() for p in parts)
+        name, n = stem, 1
+        while name in self.taken:
+            n += 1
+            name = f"{stem}_{n}"
+        self.taken.add(name)
+        return name
+
+
+def check_prefix(prefix: str) -> str:
+    """``prefix`` if it is a C identifier starting with a letter, else :class:`TableError`."""
+    if not IDENTIFIER.fullmatch(prefix):
+        raise TableError(
+            f"C prefix {quote(prefix)}: expected a C identifier (an ASCII letter, then "
+            "letters, digits or _)"
+        )
+    return prefix
+
+
+def _initialiser(values: Iterable[object]) -> str:
+    items = [str(v) for v in values]
+    lines = [", ".join(items[i : i + PER_LINE]) for i in range(0, len(items), PER_LINE)]
+    return "{\n        " + ",\n        ".join(lines) + "\n    }"
+
+
+def c_header(table: VerifiedTable, prefix: str = "phronesis") -> str:
+    """The C99 header of ``table`` (see the module docstring).
+
+    Examples
+    --------
+    >>> from engine.scenario import load_scenario
+    >>> from theorems.task import make_task
+    >>> from theorems.verified_table import decide_table
+    >>> task = make_task(load_scenario("examples/av_emergency.yaml"), ["detection"])
+    >>> text = c_header(decide_table(task), prefix="av")
+    >>> "int av_decide(const int *states)" in text, "#define AV_STATE_DETECTION_NEGATIVE 1" in text
+    (True, True)
+    """
+    p = check_prefix(prefix)
+    m = p.upper()
+    fixed = ("OPTIONS", "OBSERVABLES", "ASSIGNMENTS", "ABSTAIN", "UNOBSERVED", "INVALID",
+             "PROBLEM_HASH", "TABLE_SHA256", "TABLE_H")  # fmt: skip
+    names = Names(fixed)
+    n_obs = len(table.observables)
+    cell = "signed char" if len(table.options) <= 128 else "short"
+    radix = [len(s) + 1 for s in table.states]
+    first = np.cumsum([0, *(len(s) for s in table.states)]).tolist()
+    flat = [c_string(s) for states in table.states for s in states]
+
+    lines = [
+        f"/* Decision table of problem {c_comment(table.problem_name)}, generated by phronesis",
+        f" * ({n_obs} observables, {table.size} assignments, {len(table.options)} options).",
+        f" * Do not edit: certificates about this table name its digest, {m}_TABLE_SHA256.",
+        f" * {p}_decide(states): states[i] = state index of observable i, {m}_UNOBSERVED",
+        f" * if not observed; returns an option index, {m}_ABSTAIN or {m}_INVALID. */",
+        f"#ifndef {m}_TABLE_H",
+        f"#define {m}_TABLE_H",
+        "",
+        f"#define {m}_OPTIONS {len(table.options)}",
+        f"#define {m}_OBSERVABLES {n_obs}",
+        f"#define {m}_ASSIGNMENTS {table.size}UL",
+        f"#define {m}_ABSTAIN (-1)",
+        f"#define {m}_UNOBSERVED (-1)",
+        f"#define {m}_INVALID (-2)",
+        f'#define {m}_PROBLEM_HASH "{table.problem_hash}"',
+        f'#define {m}_TABLE_SHA256 "{table.digest}"',
+        "",
+    ]
+    lines += [f"#define {m}_{names.take('option', o)} {a}" for a, o in enumerate(table.options)]
+    for i, (name, states) in enumerate(zip(table.observables, table.states, strict=True)):
+        lines.append(f"#define {m}_{names.take('observable', name)} {i}")
+        lines += [f"#define {m}_{names.take('state', name, s)} {j}" for j, s in enumerate(states)]
+    lines += ["", f"static inline int {p}_decide(const int *states)", "{"]
+    lines.append(f"    static const {cell} table[{m}_ASSIGNMENTS] = {_initialiser(table.chosen)};")
+    if n_obs:
+        lines += [
+            f"    static const int radix[{m}_OBSERVABLES] = {_initialiser(radix)};",
+            "    unsigned long k = 0;",
+            "    int i;",
+            f"    for (i = 0; i < {m}_OBSERVABLES; ++i) {{",
+            "        int s = states[i];",
+            "        if (s < -1 || s >= radix[i] - 1) {",
+            f"            return {m}_INVALID;",
+            "        }",
+            "        k = k * (unsigned long)radix[i] + (unsigned long)(s < 0 ? radix[i] - 1 : s);",
+            "    }",
+            "    return table[k];",
+        ]
+    else:
+        lines += ["    (void)states;", "    return table[0];"]
+    lines += [
+        "}",
+        "",
+        f"static inline const char *{p}_option_name(int option)",
+        "{",
+        f"    static const char *const names[{m}_OPTIONS] = "
+        f"{_initialiser(c_string(o) for o in table.options)};",
+        f"    return option >= 0 && option < {m}_OPTIONS ? names[option] : (const char *)0;",
+        "}",
+        "",
+        f"static inline const char *{p}_observable_name(int observable)",
+        "{",
+    ]
+    if n_obs:
+        lines += [
+            f"    static const char *const names[{n_obs}] = "
+            f"{_initialiser(c_string(v) for v in table.observables)};",
+            f"    return observable >= 0 && observable < {n_obs} ? names[observable] "
+            ": (const char *)0;",
+            "}",
+            "",
+            f"static inline int {p}_state_count(int observable)",
+            "{",
+            f"    static const int first[{n_obs + 1}] = {_initialiser(first)};",
+            f"    if (observable < 0 || observable >= {n_obs}) {{",
+            "        return -1;",
+            "    }",
+            "    return first[observable + 1] - first[observable];",
+            "}",
+            "",
+            f"static inline const char *{p}_state_name(int observable, int state)",
+            "{",
+            f"    static const int first[{n_obs + 1}] = {_initialiser(first)};",
+            f"    static const char *const names[{len(flat)}] = {_initialiser(flat)};",
+            f"    if (observable < 0 || observable >= {n_obs}) {{",
+            "        return (const char *)0;",
+            "    }",
+            "    if (state < 0 || state >= first[observable + 1] - first[observable]) {",
+            "        return (const char *)0;",
+            "    }",
+            "    return names[first[observable] + state];",
+            "}",
+        ]
+    else:
+        lines += [
+            "    (void)observable;",
+            "    return (const char *)0;",
+            "}",
+            "",
+            f"static inline int {p}_state_count(int observable)",
+            "{",
+            "    (void)observable;",
+            "    return -1;",
+            "}",
+            "",
+            f"static inline const char *{p}_state_name(int observable, int state)",
+            "{",
+            "    (void)observable;",
+            "    (void)state;",
+            "    return (const char *)0;",
+            "}",
+        ]
+    lines += ["", f"#endif /* {m}_TABLE_H */", ""]
+    return "\n".join(lines)
+
+
+def write_header(table: VerifiedTable, path: str | Path, prefix: str = "phronesis") -> Path:
+    """Write :func:`c_header` of ``table`` to ``path``."""
+    path = Path(path)
+    path.write_text(c_header(table, prefix), encoding="ascii")
+    return path

@@ -59,6 +59,8 @@ def build(
         influence=influence,
         learning=config.learning.kind,
         epsilon=config.learning.epsilon,
+        learn=tuple(config.learning.targets),
+        value_epsilon=config.learning.value_epsilon,
         collective=None if config.collective is None else config.collective.rule,
         judge=None if config.judge is None else Judge(config.judge.theory, config.judge.noise),
     )

@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from engine.errors import ScenarioError
 from engine.scenario.document import clip, error_location, pydantic_message, read_document
+from multiagent.simulator import COLLECTIVE_RULES
 
 
 class _Strict(BaseModel):
@@ -40,10 +42,41 @@ class LearningModel(_Strict):
     kind: Literal["none", "degroot", "bounded_confidence"] = "none"
     self_weight: float = Field(default=0.5, ge=0, le=1)
     epsilon: float = Field(default=0.1, ge=0)
+    targets: list[Literal["credences", "value_weights"]] = Field(
+        default=["credences"],
+        min_length=1,
+        description="What moves by social learning: credences, value_weights or both.",
+    )
+    value_epsilon: float | None = Field(
+        default=None,
+        ge=0,
+        description="Bounded confidence threshold for value weights (L1 distance over "
+        "theories x values); epsilon when not given.",
+    )
+
+    @field_validator("targets")
+    @classmethod
+    def _once_each(cls, targets: list[str]) -> list[str]:
+        if len(set(targets)) != len(targets):
+            raise PydanticCustomError(
+                "targets", "expected each of credences, value_weights at most once"
+            )
+        return targets
 
 
 class CollectiveModel(_Strict):
-    rule: str = Field(description="Social-choice rule: plurality, borda, copeland, ...")
+    rule: str = Field(
+        description="Social-choice rule (plurality, borda, approval, copeland, condorcet, "
+        "mec, nash) or moral_graph (values ranked by PageRank on 'wiser than' edges)."
+    )
+
+    @field_validator("rule")
+    @classmethod
+    def _known(cls, rule: str) -> str:
+        if rule not in COLLECTIVE_RULES:
+            known = ", ".join(sorted(COLLECTIVE_RULES))
+            raise PydanticCustomError("rule", "expected one of {known}", {"known": known})
+        return rule
 
 
 class JudgeModel(_Strict):

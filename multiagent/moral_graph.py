@@ -6,6 +6,10 @@ one value is wiser than another; the edges, weighted by how many participants en
 form a moral graph per context, and the values it ranks highest (by PageRank) are the ones the
 group regards as wisest there. An edge u -> v means "v is wiser than u", so rank flows
 towards wiser values.
+
+In a simulation the endorsements come from agents' value weights
+(:func:`wiser_than_edges`) and a group acts on the option that is best under its graph's
+PageRank weights (:func:`moral_graph_choice`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import PhronesisError
+from multiagent.profiles import SocialChoice, agent_tolerance, choice_result
 
 
 class MoralGraphError(PhronesisError, ValueError):
@@ -151,3 +156,124 @@ def moral_graph_ranking(
     """
     counts = wiser_than_counts(endorsements, n_contexts, n_values, weights)
     return weighted_pagerank(counts, damping, tol)
+
+
+def wiser_than_edges(
+    values: np.ndarray, weights: np.ndarray | None = None, *, net: bool = True
+) -> np.ndarray:
+    """The moral graph of each group from its members' value weights: member n endorses
+    "v is wiser than u" (an edge u -> v) for every pair of values with x_nv > x_nu (beyond
+    the tie tolerance of :func:`multiagent.profiles.agent_tolerance`), with its stake w_n:
+
+        E[u, v] = sum_n w_n [x_nv > x_nu],    W[u, v] = max(0, E[u, v] - E[v, u])  (net)
+
+    or W = E with ``net=False``. Every member ranks every pair, so each pair has endorsements
+    both ways; PageRank normalises each value's out-edges, so on a two-value graph E ranks the
+    values equally whatever the split. The net graph (the weighted majority graph of social
+    choice, Zwicker 2016, "Introduction to the theory of voting", *Handbook of Computational
+    Social Choice*, ch. 2) keeps only the endorsement a majority gives, as in Moral Graph
+    Elicitation, where an edge records that participants judged one value an upgrade of
+    another (Klingefjord et al. 2024, section 4). ``values`` is (..., N, V); rows of NaN (or
+    stake 0) endorse nothing.
+
+    Examples
+    --------
+    Two members hold value 1 above value 0, one holds 0 above 1: the net edge 0 -> 1 has
+    weight 2 - 1 = 1.
+
+    >>> x = np.array([[0.0, 1.0], [0.2, 0.5], [1.0, 0.0]])
+    >>> wiser_than_edges(x).tolist(), wiser_than_edges(x, net=False).tolist()
+    ([[0.0, 1.0], [0.0, 0.0]], [[0.0, 2.0], [1.0, 0.0]])
+    """
+    x = np.asarray(values, dtype=float)
+    if x.ndim < 2 or x.shape[-1] == 0:
+        raise MoralGraphError(
+            f"values: expected an array (..., agents, values), found shape {x.shape}"
+        )
+    w = np.ones(x.shape[:-1]) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != x.shape[:-1] or not np.isfinite(w).all() or (w < 0).any():
+        raise MoralGraphError(
+            f"weights: expected {x.shape[:-1]} finite stakes >= 0, found shape {w.shape}"
+        )
+    tol = agent_tolerance(x)[..., None, None]
+    wiser = x[..., None, :] > x[..., :, None] + tol  # (..., N, u, v): v above u
+    endorsed = np.einsum("...n,...nuv->...uv", w, wiser.astype(float))
+    if not net:
+        return endorsed
+    return np.maximum(endorsed - np.swapaxes(endorsed, -1, -2), 0.0)
+
+
+def moral_graph_choice(
+    expected: np.ndarray,
+    permissible: np.ndarray,
+    values: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    damping: float = 0.85,
+) -> tuple[SocialChoice, MoralGraphRanking]:
+    """Each group acts on the option best under the PageRank weights of its moral graph.
+
+    For group g with members n (stakes w_n; rows of stake 0 are padding):
+
+    1. s_g = PageRank of the net "wiser than" graph of the members' value weights
+       ``values`` (G, N, V) (:func:`wiser_than_edges`, :func:`weighted_pagerank`), a weight
+       per value summing to 1;
+    2. the group's expected value EV_g(a, v) = sum_n w_n EV_n(a, v) / sum_n w_n, from each
+       member's ``expected`` (G, N, A, V) (its posterior given its own evidence);
+    3. score_g(a) = sum_v s_g(v) EV_g(a, v) on the options every member may take
+       (``permissible`` (G, N, A)), -inf on the others: the moral graph ranks values, not
+       norms, so norms bind the group through each member's permissibility filter;
+    4. the winner is the best score (lowest index within tolerance), -1 when no option is
+       open to every member.
+
+    This is Moral Graph Elicitation's aggregation (Klingefjord, Lowe & Edelman 2024,
+    arXiv:2404.10636, section 5: the wisest values of a context by PageRank) turned into a
+    decision: the PageRank scores serve as the group's value weights in expected utility.
+
+    Examples
+    --------
+    One group of three (two weigh speed over caution, one the reverse) choosing between
+    yield (caution 1), go (speed 1) and creep (0.6 on both): the net graph has the edge
+    caution -> speed of weight 1, PageRank gives (20/57, 37/57) and go scores 37/57 > 0.6.
+
+    >>> ev = np.array([[[1.0, 0.0], [0.0, 1.0], [0.6, 0.6]]] * 3)[None]
+    >>> x = np.array([[[0.0, 1.0], [0.0, 1.0], [1.0, 0.0]]])
+    >>> choice, ranking = moral_graph_choice(ev, np.ones((1, 3, 3), bool), x)
+    >>> (ranking.scores * 57).round(6).tolist(), choice.winner.tolist()
+    ([[20.0, 37.0]], [1])
+    """
+    ev = np.asarray(expected, dtype=float)
+    x = np.asarray(values, dtype=float)
+    allowed = np.asarray(permissible, dtype=bool)
+    if ev.ndim != 4 or x.shape != (*ev.shape[:2], ev.shape[3]) or allowed.shape != ev.shape[:3]:
+        raise MoralGraphError(
+            "expected, permissible, values: expected shapes (G, N, A, V), (G, N, A) and "
+            f"(G, N, V), found {ev.shape}, {allowed.shape} and {x.shape}"
+        )
+    w = np.ones(ev.shape[:2]) if weights is None else np.asarray(weights, dtype=float)
+    ranking = _distinct_pagerank(wiser_than_edges(x, w), damping)
+    members = w > 0
+    stakes = w / np.maximum(w.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+    group_ev = np.einsum("gn,gnav->gav", stakes, np.where(members[..., None, None], ev, 0.0))
+    open_to_all = (allowed | ~members[..., None]).all(axis=1) & members.any(axis=1)[:, None]
+    scores = np.where(open_to_all, np.einsum("gv,gav->ga", ranking.scores, group_ev), -np.inf)
+    return choice_result("moral_graph", scores), ranking
+
+
+def _distinct_pagerank(edges: np.ndarray, damping: float) -> MoralGraphRanking:
+    """:func:`weighted_pagerank` of each of the (G, V, V) graphs, computed once per distinct
+    graph (groups of like-minded members share few graphs: with two values, at most three)."""
+    flat = edges.reshape(len(edges), -1)
+    order = np.lexsort(flat.T[::-1])  # rows sorted (np.unique(axis=0) sorts slower)
+    ordered = flat[order]
+    first = np.ones(len(flat), dtype=bool)
+    first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    inverse = np.empty(len(flat), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    ranking = weighted_pagerank(ordered[first].reshape(-1, *edges.shape[1:]), damping)
+    return MoralGraphRanking(
+        ranking.scores[inverse],
+        ranking.order[inverse],
+        ranking.iterations[inverse],
+        ranking.converged[inverse],
+    )

@@ -10,15 +10,18 @@ One step, for N agents at once:
 2. every agent decides in **one kernel call** (:func:`engine.kernel.decide.decide_rows`) with
    its own credences, value weights, norm weights and role-specific norms; with a
    ``collective`` rule each group then acts together on the option its members' scores elect
-   (plurality, Borda, Copeland, ...: :mod:`multiagent.social_choice`);
+   (plurality, Borda, Copeland, ...: :mod:`multiagent.social_choice`), or, with the
+   ``moral_graph`` rule, on the option best under the PageRank weights of the "wiser than"
+   graph of its members' value weights (:func:`multiagent.moral_graph.moral_graph_choice`);
 3. joint outcomes: the ``interaction`` variable of each agent is set from the others' choices
    (the share of its group, or of its neighbours, choosing an option), then the outcomes are
    drawn given do(choice);
 4. realised utilities per value and norm violations per agent;
 5. with a ``judge``, each agent updates its credences by Bayes' rule on whether a judge holding
    a reference theory calls its choice right (:class:`Judge`);
-6. credences move by social learning (DeGroot averaging on the influence network, or bounded
-   confidence, Hegselmann & Krause 2002; :mod:`multiagent.dynamics`).
+6. credences — and, where ``learn`` names them, value weights — move by social learning
+   (DeGroot averaging on the influence network, or bounded confidence, Hegselmann & Krause
+   2002; :mod:`multiagent.dynamics`).
 """
 
 from __future__ import annotations
@@ -35,11 +38,16 @@ from engine.kernel.decide import decide_rows
 from multiagent.degroot import degroot_step
 from multiagent.dynamics import bayes_update, bounded_confidence_step
 from multiagent.keys import generator, split
+from multiagent.moral_graph import moral_graph_choice
 from multiagent.population import Population
 from multiagent.sampling import before_decision, sample_worlds
 from multiagent.social_choice import SOCIAL_CHOICE_RULES, social_choice
 
 LEARNING: tuple[str, ...] = ("none", "degroot", "bounded_confidence")
+#: what social learning may move
+LEARN_TARGETS: tuple[str, ...] = ("credences", "value_weights")
+#: the collective rules: the social-choice rules over scores, and the moral graph over values
+COLLECTIVE_RULES: tuple[str, ...] = (*SOCIAL_CHOICE_RULES, "moral_graph")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +84,9 @@ class SimState:
 @dataclass(frozen=True, slots=True)
 class StepInfo:
     """What happened in one step, per agent: the evidence index each decided on, the chosen
-    option (-1 abstained), the realised utility per value (N, V) and violations (N, K)."""
+    option (-1 abstained), the realised utility per value (N, V) and violations (N, K); the
+    credences (N, T) and value weights (N, T, V) the agents held before learning; with the
+    ``moral_graph`` rule, each group's PageRank weight of each value (G, V)."""
 
     evidence: np.ndarray
     chosen: np.ndarray
@@ -84,11 +94,18 @@ class StepInfo:
     utilities: np.ndarray
     violations: np.ndarray
     credences_before: np.ndarray
+    value_weights_before: np.ndarray
+    group_values: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Simulator:
-    """The static part of a simulation: the compiled problem and how agents meet it."""
+    """The static part of a simulation: the compiled problem and how agents meet it.
+
+    ``learning`` moves the arrays named in ``learn`` (:data:`LEARN_TARGETS`); bounded
+    confidence uses ``epsilon`` for credences and ``value_epsilon`` (``epsilon`` if None) for
+    value weights. ``collective`` is one of :data:`COLLECTIVE_RULES`.
+    """
 
     compiled: CompiledProblem
     observe: tuple[str, ...]
@@ -98,6 +115,8 @@ class Simulator:
     influence: sparse.csr_matrix | None = None
     learning: str = "none"
     epsilon: float = 0.1
+    learn: tuple[str, ...] = ("credences",)
+    value_epsilon: float | None = None
     collective: str | None = None
     judge: Judge | None = None
     _situation: frozenset[str] = field(default=frozenset(), init=False)
@@ -132,9 +151,11 @@ class Simulator:
             if i.scope == "neighbours" and self.neighbours is None:
                 raise InvalidProblem("interaction.scope", "'neighbours' needs a network")
             situation = situation - {i.variable}
-        if self.collective is not None and self.collective not in SOCIAL_CHOICE_RULES:
-            known = ", ".join(sorted(SOCIAL_CHOICE_RULES))
-            raise InvalidProblem("collective.rule", f"expected one of {known}")
+        if self.collective is not None and self.collective not in COLLECTIVE_RULES:
+            known = ", ".join(sorted(COLLECTIVE_RULES))
+            raise InvalidProblem(
+                "collective.rule", f"unknown rule {self.collective!r}; expected one of {known}"
+            )
         if self.judge is not None:
             theories = [t.name for t in problem.theories]
             if self.judge.theory not in theories:
@@ -143,6 +164,13 @@ class Simulator:
                 raise InvalidProblem("judge.noise", "expected a number in (0, 0.5)")
         if self.learning not in LEARNING:
             raise InvalidProblem("learning", f"expected one of {', '.join(LEARNING)}")
+        unknown = [t for t in self.learn if t not in LEARN_TARGETS]
+        if unknown or not self.learn or len(set(self.learn)) != len(self.learn):
+            raise InvalidProblem(
+                "learning.targets",
+                f"expected each of {', '.join(LEARN_TARGETS)} at most once, "
+                f"found {list(self.learn)}",
+            )
         if self.learning != "none" and self.influence is None and self.learning == "degroot":
             raise InvalidProblem("learning", "DeGroot learning needs an influence network")
         object.__setattr__(self, "_situation", situation)
@@ -181,8 +209,10 @@ class Simulator:
             norm_weights=population.norm_weights,
             norm_active=population.norm_active(),
         )
-        chosen = batch.chosen
-        if self.collective is not None:
+        chosen, group_values = batch.chosen, None
+        if self.collective == "moral_graph":
+            chosen, group_values = self._moral_graph(batch, population)
+        elif self.collective is not None:
             chosen = self._collective(batch.scores, population)
         acted = chosen >= 0
         fixed = {**world, problem.decision.name: np.where(acted, chosen, 0)}
@@ -193,11 +223,18 @@ class Simulator:
         credences = population.credences
         if self.judge is not None:
             credences = self._judged(generator(judge_key), batch, chosen, credences)
-        learned = self._learn(credences)
+        learned = self._learn(credences, population.value_weights)
         info = StepInfo(
-            index, chosen, batch.abstention, utilities, violations, population.credences
+            index,
+            chosen,
+            batch.abstention,
+            utilities,
+            violations,
+            population.credences,
+            population.value_weights,
+            group_values,
         )
-        return SimState(state.t + 1, population.replace(credences=learned)), info
+        return SimState(state.t + 1, population.replace(**learned)), info
 
     # -- the parts of a step -----------------------------------------------------------------
     def _situations(self, rng: np.random.Generator, population: Population) -> dict[str, Any]:
@@ -233,16 +270,23 @@ class Simulator:
         """Each group acts together on the option its members' scores elect under the
         social-choice rule (:mod:`multiagent.social_choice`); a group whose rule names no
         winner (a Condorcet cycle, no option beating the disagreement point) abstains."""
-        groups = population.groups
-        order = np.argsort(groups, kind="stable")
-        sizes = np.bincount(groups)
-        position = np.arange(len(groups)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        padded = np.full((len(sizes), int(sizes.max()), scores.shape[1]), np.nan)
-        padded[groups[order], position] = scores[order]
-        weights = np.zeros(padded.shape[:2])
-        weights[groups[order], position] = 1.0
+        assert self.collective is not None
+        (padded,), weights = _by_group(population.groups, scores)
         winners = social_choice(self.collective, padded, weights).winner
-        return np.asarray(winners, dtype=np.intp)[groups]
+        return np.asarray(winners, dtype=np.intp)[population.groups]
+
+    def _moral_graph(self, batch: Any, population: Population) -> tuple[np.ndarray, np.ndarray]:
+        """Each group acts on the option best under the PageRank weights of the "wiser than"
+        graph of its members' credence-weighted value weights x_nv = sum_T c_nT w_nTv
+        (:func:`multiagent.moral_graph.moral_graph_choice`); it abstains when no option is
+        permissible for every member. Returns the choices and each group's value weights."""
+        values = np.einsum("nt,ntv->nv", population.credences, population.value_weights)
+        (expected, permissible, x), weights = _by_group(
+            population.groups, batch.expected_values, batch.permissible, values
+        )
+        choice, ranking = moral_graph_choice(expected, permissible.astype(bool), x, weights)
+        winners = np.asarray(choice.winner, dtype=np.intp)[population.groups]
+        return winners, ranking.scores
 
     def _interaction_states(self, chosen: np.ndarray, population: Population) -> np.ndarray:
         spec = self.interaction
@@ -288,14 +332,44 @@ class Simulator:
             violations &= active
         return utilities, violations
 
-    def _learn(self, credences: np.ndarray) -> np.ndarray:
-        """Social learning of credences: DeGroot x' = W x, or bounded confidence (L1 distance
-        between credence vectors, among neighbours when there is a network)."""
-        if self.learning == "degroot":
-            assert self.influence is not None
-            return degroot_step(self.influence, credences)
-        if self.learning == "bounded_confidence":
-            return bounded_confidence_step(
-                credences, self.epsilon, norm="l1", neighbours=self.neighbours
-            )
-        return credences
+    def _learn(self, credences: np.ndarray, value_weights: np.ndarray) -> dict[str, np.ndarray]:
+        """Social learning of the arrays in ``learn``: DeGroot x' = W x, or bounded confidence
+        (L1 distance between agents' credence vectors, or between their value weights over
+        theories x values, among neighbours when there is a network). Each array moves by its
+        own step: closeness in credences does not decide whom one listens to on weights."""
+        out = {"credences": credences}
+        if self.learning == "none":
+            return out
+        given = {"credences": credences, "value_weights": value_weights}
+        for name in self.learn:
+            x = given[name]
+            if self.learning == "degroot":
+                assert self.influence is not None
+                out[name] = degroot_step(self.influence, x)
+            else:
+                epsilon = self.epsilon
+                if name == "value_weights" and self.value_epsilon is not None:
+                    epsilon = self.value_epsilon
+                flat = bounded_confidence_step(
+                    x.reshape(len(x), -1), epsilon, norm="l1", neighbours=self.neighbours
+                )
+                out[name] = flat.reshape(x.shape)
+        return out
+
+
+def _by_group(groups: np.ndarray, *arrays: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per-agent arrays (N, ...) laid out by group, (G, M, ...) with M the largest group,
+    padded with NaN (False for bool arrays), and the weights (G, M): 1 per member, 0 padding."""
+    order = np.argsort(groups, kind="stable")
+    sizes = np.bincount(groups)
+    position = np.arange(len(groups)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    at = (groups[order], position)
+    padded = []
+    for array in arrays:
+        fill = False if array.dtype == bool else np.nan
+        out = np.full((len(sizes), int(sizes.max()), *array.shape[1:]), fill, dtype=array.dtype)
+        out[at] = array[order]
+        padded.append(out)
+    weights = np.zeros((len(sizes), int(sizes.max())))
+    weights[at] = 1.0
+    return padded, weights

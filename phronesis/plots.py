@@ -46,14 +46,19 @@ def trajectories(study: Study, names: Sequence[str], path: str | Path) -> Path:
 def credences(study: Study, path: str | Path) -> Path:
     """The mean credence in each theory against the step, one line per theory (mean over runs,
     band over runs)."""
-    names = [n for n in study.runs[0].metrics if n.startswith("credence.mean.")]
+    names = [m for m in study.runs[0].metrics if m.startswith("credence.mean.")]
     return trajectories(study, names, path)
+
+
+#: the most agents :func:`final_network` draws (the first ones, in index order)
+NETWORK_AGENTS = 2000
 
 
 def network(adjacency: object, values: np.ndarray, path: str | Path, *, title: str = "") -> Path:
     """Agents on a circle (their index order, as on a ring), links drawn, each agent coloured by
     ``values`` (e.g. its credence in one theory). For up to a few thousand agents."""
     import scipy.sparse as sparse
+    from matplotlib.collections import LineCollection
 
     plt = _pyplot()
     matrix = sparse.coo_matrix(adjacency)
@@ -62,13 +67,33 @@ def network(adjacency: object, values: np.ndarray, path: str | Path, *, title: s
     x, y = np.cos(angle), np.sin(angle)
     fig, ax = plt.subplots(figsize=(5, 5))
     keep = matrix.row < matrix.col
-    for i, j in zip(matrix.row[keep], matrix.col[keep], strict=True):
-        ax.plot([x[i], x[j]], [y[i], y[j]], color="0.8", lw=0.3, zorder=1)
+    i, j = matrix.row[keep], matrix.col[keep]
+    segments = np.stack([np.column_stack([x[i], y[i]]), np.column_stack([x[j], y[j]])], axis=1)
+    ax.add_collection(LineCollection(segments, colors="0.8", linewidths=0.3, zorder=1))
     points = ax.scatter(x, y, c=values, cmap="viridis", s=12, zorder=2)
     fig.colorbar(points, ax=ax, shrink=0.7)
+    ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(title, fontsize=9)
     return _save(fig, path)
+
+
+def final_network(study: Study, path: str | Path) -> Path | None:
+    """The interaction network of the study's first run, each agent coloured by its final
+    credence in the theory whose final credences vary most across agents (the first theory on
+    ties); None when the config has no network. Above :data:`NETWORK_AGENTS` agents, the
+    first ones and the links among them are drawn (on a ring, whole neighbourhoods)."""
+    final = study.runs[0].final if study.runs else None
+    if final is None or final.neighbours is None:
+        return None
+    credences = final.population.credences
+    theory = int(np.argmax(np.round(credences.var(axis=0), 12)))
+    n = min(len(credences), NETWORK_AGENTS)
+    names = [m for m in study.runs[0].metrics if m.startswith("credence.mean.")]
+    name = names[theory].removeprefix("credence.mean.") if names else str(theory)
+    shown = f"the first {n:,} of {len(credences):,} agents" if n < len(credences) else "agents"
+    title = f"{shown} by final credence in {name!r} (seed {study.runs[0].seed})"
+    return network(final.neighbours[:n, :n], credences[:n, theory], path, title=title)
 
 
 def _save(fig: object, path: str | Path) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -11,6 +11,9 @@ from rich.table import Table
 
 from engine.errors import PhronesisError
 from phronesis.cli.options import console, fail
+
+if TYPE_CHECKING:
+    from phronesis.simulation import Study
 
 
 def register(app: typer.Typer) -> None:
@@ -23,7 +26,10 @@ def simulate(
     agents: Annotated[int | None, typer.Option("--agents", help="Number of agents.")] = None,
     steps: Annotated[int | None, typer.Option("--steps", help="Steps per run.")] = None,
     seeds: Annotated[int | None, typer.Option("--seeds", help="Runs (seed, seed+1, ...).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for metrics.parquet.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for metrics.parquet, runs.parquet and plots."),
+    ] = None,
     ray: Annotated[
         bool, typer.Option("--ray", help="Run the sweep on Ray (a local cluster by default).")
     ] = False,
@@ -32,7 +38,8 @@ def simulate(
     ] = None,
 ) -> None:
     """Simulate agents deciding together: every agent decides in one kernel call per step;
-    prints the last step's metrics (mean over runs) and writes all of them with --out; a
+    prints the last step's metrics (mean over runs); with --out writes them all per step
+    (metrics.parquet) and per run (runs.parquet) with plots (and the network, if any); a
     config's sweep (grid of fields x seeds) runs in-process or on Ray (--ray)."""
     from rich.progress import Progress
 
@@ -69,18 +76,22 @@ def simulate(
             console.print(f"wrote {escape(str(path))}")
 
 
-def write_study(study: object, out: Path) -> list[Path]:
-    """metrics.parquet and the plots: metric trajectories and credences over the steps."""
+def write_study(study: Study, out: Path) -> list[Path]:
+    """metrics.parquet (per step), runs.parquet (per run) and the plots: metric trajectories
+    and credences over the steps, and with a network the first run's network coloured by
+    final credence."""
     from phronesis import plots
 
-    metrics = study.runs[0].metrics  # type: ignore[attr-defined]
+    metrics = study.runs[0].metrics
     shown = [
         n
         for n in metrics
         if n.startswith(("choice.share.", "welfare.mean.")) or n == "violations.any_rate"
     ]
-    return [
-        study.write(out),  # type: ignore[attr-defined]
-        plots.trajectories(study, shown, out / "metrics.png"),  # type: ignore[arg-type]
-        plots.credences(study, out / "credences.png"),  # type: ignore[arg-type]
+    written = [
+        *study.write(out),
+        plots.trajectories(study, shown, out / "metrics.png"),
+        plots.credences(study, out / "credences.png"),
     ]
+    drawn = plots.final_network(study, out / "network.png")
+    return written if drawn is None else [*written, drawn]

@@ -117,7 +117,9 @@ def test_same_seed_same_run_other_seed_other_run() -> None:
 def test_parquet_files_are_byte_identical(tmp_path: Path) -> None:
     a = phronesis.simulate(JUNCTION, agents=100, steps=3).write(tmp_path / "a")
     b = phronesis.simulate(JUNCTION, agents=100, steps=3).write(tmp_path / "b")
-    assert a.read_bytes() == b.read_bytes()
+    assert [p.name for p in a] == ["metrics.parquet", "runs.parquet"]
+    for first, second in zip(a, b, strict=True):
+        assert first.read_bytes() == second.read_bytes()
 
 
 def test_role_specific_norms_apply_only_to_that_role() -> None:
@@ -208,7 +210,7 @@ def test_the_triage_fleet_study_runs_with_roles_and_bounded_confidence(tmp_path:
         app, ["simulate", str(config), "--agents", "300", "--steps", "4", "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    for name in ("metrics.parquet", "metrics.png", "credences.png"):
+    for name in ("metrics.parquet", "runs.parquet", "metrics.png", "credences.png", "network.png"):
         assert (tmp_path / name).stat().st_size > 0
     study = phronesis.simulate(config, agents=300, steps=4)
     metrics = study.runs[0].metrics

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import phronesis
@@ -51,11 +52,17 @@ def test_a_bad_sweep_field_names_it() -> None:
 def test_ray_gives_byte_identical_tables(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")
     config = _config(tmp_path)
-    here = phronesis.simulate(config, agents=60, steps=3, seeds=2).write(tmp_path / "here")
+    local = phronesis.simulate(config, agents=60, steps=3, seeds=2)
     try:
-        there = phronesis.simulate(config, agents=60, steps=3, seeds=2, ray=True).write(
-            tmp_path / "ray"
-        )
+        remote = phronesis.simulate(config, agents=60, steps=3, seeds=2, ray=True)
     finally:
         ray.shutdown()
-    assert here.read_bytes() == there.read_bytes()
+    here, there = local.write(tmp_path / "here"), remote.write(tmp_path / "ray")
+    for a, b in zip(here, there, strict=True):  # metrics.parquet, runs.parquet
+        assert a.read_bytes() == b.read_bytes()
+    # the first run's final state (for the network plot) comes back from Ray too
+    assert remote.runs[0].final is not None and all(r.final is None for r in remote.runs[1:])
+    np.testing.assert_array_equal(
+        remote.runs[0].final.population.credences, local.runs[0].final.population.credences
+    )
+    assert (remote.runs[0].final.neighbours != local.runs[0].final.neighbours).nnz == 0

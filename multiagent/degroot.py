@@ -51,13 +51,13 @@ def degroot_step(influence: Any, x: np.ndarray) -> np.ndarray:
     >>> degroot_step(W, np.array([0.0, 1.0])).tolist()
     [0.5, 1.0]
     """
-    w = _influence(influence)
+    w = checked_influence(influence)
     values = np.asarray(x, dtype=float)
     if values.ndim == 0 or values.shape[0] != w.shape[0]:
         raise DynamicsInputError(
             f"x: expected {w.shape[0]} rows (one per agent), found shape {values.shape}"
         )
-    return _apply(w, values)
+    return apply_influence(w, values)
 
 
 def degroot_iterate(influence: Any, x0: np.ndarray, steps: int) -> np.ndarray:
@@ -71,14 +71,14 @@ def degroot_iterate(influence: Any, x0: np.ndarray, steps: int) -> np.ndarray:
     """
     if steps < 0:
         raise DynamicsInputError(f"steps: expected a count >= 0, found {steps}")
-    w = _influence(influence)
+    w = checked_influence(influence)
     x = np.asarray(x0, dtype=float)
     if x.ndim == 0 or x.shape[0] != w.shape[0]:
         raise DynamicsInputError(
             f"x0: expected {w.shape[0]} rows (one per agent), found shape {x.shape}"
         )
     for _ in range(steps):
-        x = _apply(w, x)
+        x = apply_influence(w, x)
     return x
 
 
@@ -118,7 +118,7 @@ def consensus_analysis(
     """
     from scipy.sparse import csgraph, csr_array
 
-    w = _influence(influence)
+    w = checked_influence(influence)
     n = w.shape[0]
     graph = csr_array(w)
     graph.eliminate_zeros()
@@ -184,7 +184,7 @@ def degroot_consensus(
     return np.tensordot(info.weights, x, axes=1), info
 
 
-def _influence(influence: Any) -> Any:
+def checked_influence(influence: Any) -> Any:
     """Check W is square, non-negative and row-stochastic; return it as float (dense or CSR)."""
     if is_sparse(influence):
         w = influence.tocsr().astype(float)
@@ -204,7 +204,9 @@ def _influence(influence: Any) -> Any:
     return w
 
 
-def _apply(w: Any, x: np.ndarray) -> np.ndarray:
+def apply_influence(w: Any, x: np.ndarray) -> np.ndarray:
+    """W x for a W returned by :func:`checked_influence` (checked once, applied every step)
+    and x with one row per agent."""
     flat = x.reshape(x.shape[0], -1)
     return np.asarray(w @ flat).reshape(x.shape)
 

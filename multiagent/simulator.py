@@ -35,7 +35,7 @@ import scipy.sparse as sparse
 from engine.errors import InvalidProblem
 from engine.kernel.compiled import CompiledProblem
 from engine.kernel.decide import decide_rows
-from multiagent.degroot import degroot_step
+from multiagent.degroot import apply_influence, checked_influence
 from multiagent.dynamics import bayes_update, bounded_confidence_step
 from multiagent.keys import generator, split
 from multiagent.moral_graph import moral_graph_choice
@@ -173,6 +173,8 @@ class Simulator:
             )
         if self.learning != "none" and self.influence is None and self.learning == "degroot":
             raise InvalidProblem("learning", "DeGroot learning needs an influence network")
+        if self.influence is not None:  # checked once here, applied every step
+            object.__setattr__(self, "influence", checked_influence(self.influence))
         object.__setattr__(self, "_situation", situation)
 
     def init(self, key: int, population: Population) -> SimState:
@@ -345,7 +347,7 @@ class Simulator:
             x = given[name]
             if self.learning == "degroot":
                 assert self.influence is not None
-                out[name] = degroot_step(self.influence, x)
+                out[name] = apply_influence(self.influence, x)
             else:
                 epsilon = self.epsilon
                 if name == "value_weights" and self.value_epsilon is not None:

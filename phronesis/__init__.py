@@ -4,7 +4,8 @@ The only package that imports engine, ontology and models together: :func:`load`
 input file into the IR, :func:`decide` decides a problem and composes the analyses on the
 decision, :func:`posterior` queries a problem's network; :func:`compile` prepares a problem for
 the decision kernel and :func:`decide_rows` decides many evidence rows (agents, situations) at
-once as array operations. The command line is
+once as array operations; :func:`verify` proves or refutes properties of the decisions over a
+whole evidence space with certificates, which :func:`recheck` re-validates. The command line is
 :mod:`phronesis.cli`.
 
 Examples
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from engine.kernel.compiled import CompiledProblem
     from engine.kernel.compiled import compile_problem as compile  # noqa: A004
     from engine.kernel.decide import decide_rows
-    from phronesis.api import decide, posterior
+    from phronesis.api import decide, posterior, recheck, verify
     from phronesis.inputs import load
     from phronesis.simulation import simulate
 
@@ -41,6 +42,8 @@ _PUBLIC = {
     "decide_rows": "engine.kernel.decide",
     "decide": "phronesis.api",
     "posterior": "phronesis.api",
+    "verify": "phronesis.api",
+    "recheck": "phronesis.api",
     "load": "phronesis.inputs",
     "simulate": "phronesis.simulation",
 }
@@ -57,7 +60,9 @@ __all__ = [
     "decide_rows",
     "load",
     "posterior",
+    "recheck",
     "simulate",
+    "verify",
 ]
 
 __version__ = "0.1.0"

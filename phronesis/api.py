@@ -1,11 +1,11 @@
-"""The public Python API: decide a problem (with the analyses composed on the decision) and
-query posteriors."""
+"""The public Python API: decide a problem (with the analyses composed on the decision), query
+posteriors, and verify properties of its decisions with certificates."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,10 @@ from engine.decision.pipeline import decide_in_context
 from engine.decision.result import Decision
 from engine.ir import DecisionProblem
 from engine.ir.evidence import check_evidence
+
+if TYPE_CHECKING:
+    from theorems.certificate import Certificate
+    from theorems.registry import Recheck
 
 
 def decide(
@@ -89,3 +93,72 @@ def posterior(
         rows = check_evidence(problem, {**rows, problem.decision.name: option}, allow_decision=True)
     engine = backend_for(backend, hybrid=problem.is_hybrid)
     return engine.posterior(problem.network(), [rows], tuple(targets))[0]
+
+
+def verify(
+    problem: DecisionProblem,
+    properties: Sequence[str] | None = None,
+    *,
+    observables: Sequence[str] | None = None,
+    rule: str | None = None,
+    normalisation: str | None = None,
+    policy: str | None = None,
+    backend: str = "auto",
+    parameters: Mapping[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    executor: str = "local",
+    inputs: Mapping[str, Any] | None = None,
+) -> list[Certificate]:
+    """Prove or refute ``properties`` (names in :data:`theorems.registry.PROPERTIES`; ``None``:
+    every property whose parameters are given) of the decisions of ``problem`` over every
+    assignment of ``observables`` (default: the chance variables the decision cannot
+    influence), under the decision settings given. ``parameters`` are the properties' own
+    inputs (``monotone`` for monotonicity; ``address`` of a Ray cluster with
+    ``executor="ray"``); ``inputs`` what is not JSON (see :class:`theorems.task.Task`).
+    Returns one :class:`theorems.certificate.Certificate` per property.
+
+    Examples
+    --------
+    >>> from phronesis.inputs import load
+    >>> [c.verdict for c in verify(load("examples/broken_penalty.yaml"), ["deontic_safety"])]
+    ['refuted']
+    """
+    from theorems.task import make_task
+    from theorems.verify import verify as verify_task
+
+    task = make_task(
+        problem,
+        observables,
+        rule=rule,
+        normalisation=normalisation,
+        policy=policy,
+        backend=backend,
+        parameters=parameters,
+        progress=progress,
+        executor=executor,
+        inputs=inputs,
+    )
+    return verify_task(task, properties)
+
+
+def recheck(
+    problem: DecisionProblem,
+    certificate: Certificate,
+    inputs: Mapping[str, Any] | None = None,
+) -> Recheck:
+    """Whether ``certificate`` stands for ``problem``: re-checked under the certificate's own
+    settings, observables and parameters by its property's re-check (re-deciding the
+    counterexample off the kernel, or the whole space and its table digest for a proof); a
+    changed problem fails on its content hash. ``inputs`` as for :func:`verify` (a
+    convergence certificate needs the simulation's).
+
+    Examples
+    --------
+    >>> from phronesis.inputs import load
+    >>> problem = load("examples/broken_penalty.yaml")
+    >>> recheck(problem, verify(problem, ["deontic_safety"])[0]).ok
+    True
+    """
+    from theorems.verify import recheck_problem
+
+    return recheck_problem(problem, certificate, inputs)

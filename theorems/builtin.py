@@ -2,3 +2,12 @@
 :mod:`theorems.registry`)."""
 
 from __future__ import annotations
+
+import theorems.alignment
+import theorems.convergence
+import theorems.properties.consistency
+import theorems.properties.deontic
+import theorems.properties.invariance
+import theorems.properties.monotonicity
+import theorems.properties.optimality
+import theorems.properties.pareto  # noqa: F401

@@ -78,10 +78,10 @@ def evaluate(
     n = len(index)
     expected = np.zeros((n, options, len(structure.values)))
     violation = np.zeros((n, options, len(structure.norms)))
-    cases = np.zeros((n, len(structure.cases)))
+    by_option = np.zeros((n, options, len(structure.cases)))
     possible = np.ones((n, options), dtype=bool)
     if n == 0:
-        return Evaluation(expected, violation, cases, possible)
+        return Evaluation(expected, violation, by_option[:, 0], possible)
     cache = {} if cache is None else cache
     patterns, which = _patterns(index >= 0)
     order = np.argsort(which, kind="stable") if len(patterns) > 1 else None
@@ -114,8 +114,16 @@ def evaluate(
             for j in step.norms:
                 violation[rows, :, j] = _reduce(post, structure.norms[j], step.seen, sub)
             for j in step.cases:
-                cases[rows, j] = _reduce(post, structure.cases[j], step.seen, sub)[:, 0]
-    return Evaluation(expected, violation, cases, possible)
+                by_option[rows, :, j] = _reduce(post, structure.cases[j], step.seen, sub)
+    return Evaluation(expected, violation, case_probability(by_option, possible), possible)
+
+
+def case_probability(by_option: np.ndarray, possible: np.ndarray) -> np.ndarray:
+    """P(case | e) per row from (rows, options, cases) under do(a): taken under the first
+    option for which the evidence is possible (the situation a policy case describes does not
+    depend on the option; an option that rules the evidence out says nothing about it)."""
+    first = possible.argmax(axis=1)
+    return by_option[np.arange(len(by_option)), first]
 
 
 def _steps(

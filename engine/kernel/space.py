@@ -29,7 +29,7 @@ import numpy as np
 from engine.kernel.batch import DecisionBatch
 from engine.kernel.compiled import CompiledProblem
 from engine.kernel.decide import decide_evaluated
-from engine.kernel.evaluate import Evaluation
+from engine.kernel.evaluate import Evaluation, case_probability
 
 #: the most entries of J_a over all options for one target set (beyond it: None, decide rows)
 JOINT_ENTRIES = 1 << 24
@@ -161,7 +161,7 @@ def decide_assignments(tables: SpaceTables, start: int, stop: int) -> DecisionBa
     evaluation = Evaluation(
         expected=ratio[:, :, :v],
         violation=ratio[:, :, v : v + k],
-        cases=ratio[:, 0, v + k :],
+        cases=case_probability(ratio[:, :, v + k :], possible),
         possible=possible,
     )
     return decide_evaluated(compiled, _index(tables, start, stop), evaluation, {})

@@ -4,7 +4,7 @@ over a target set into a number (shared/DESIGN.md, "Decision semantics", steps 1
 
     EV_v(a)       = sum_x P(x | do(a), e) U_v(a, x)          (utility: (options, *cards))
     P(viol_n | a) = sum_x P(x | do(a), e) 1[event_n(x)] binds_n(a)
-    P(case | e)   = sum_x P(x | do(a_0), e) 1[C(x)]          (situations do not depend on a)
+    P(case | e)   = sum_x P(x | do(a), e) 1[C(x)]   (the first a with P(e | do(a)) > 0)
 """
 
 from __future__ import annotations
@@ -82,9 +82,8 @@ def problem_structure(problem: DecisionProblem) -> Structure:
         for k, case in enumerate(policy.cases):
             variables = tuple(dict.fromkeys(c.variable for c in case.when))
             indicator = event_indicator(problem, variables, (case.when,))
-            first = np.zeros((len(options), *indicator.shape))
-            first[0] = indicator
-            cases.append(Reduction(target(variables), first))
+            every = np.broadcast_to(indicator, (len(options), *indicator.shape)).astype(float)
+            cases.append(Reduction(target(variables), every))  # read under a possible option
             keys.append((policy.name, k))
 
     weights, penalties = theory_matrices(problem, problem.theories)

@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from engine.errors import PhronesisError
 from engine.ir.limits import LIMITS
-from phronesis.cli import bench, decide, learn, network, ontology, simulate
+from phronesis.cli import bench, data, decide, learn, network, ontology, simulate, study, verify
 from phronesis.cli.options import errors, fail
 
 app = typer.Typer(
@@ -26,7 +26,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (decide, network, ontology, learn, simulate, bench):
+for group in (decide, network, ontology, learn, simulate, bench, verify, data, study):
     group.register(app)
 
 

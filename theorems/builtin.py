@@ -10,4 +10,6 @@ import theorems.properties.deontic
 import theorems.properties.invariance
 import theorems.properties.monotonicity
 import theorems.properties.optimality
-import theorems.properties.pareto  # noqa: F401
+import theorems.properties.pareto
+import theorems.robust_cpts
+import theorems.robustness  # noqa: F401

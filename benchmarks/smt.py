@@ -29,7 +29,7 @@ from engine.ir import (
     ValueDimension,
     Variable,
 )
-from theorems.robustness import check_robust
+from theorems.properties.robustness import check_robust
 from theorems.task import make_task
 
 SIZES = [(2, 2, 2, 1), (3, 3, 4, 2), (4, 4, 6, 3), (6, 5, 8, 4), (8, 6, 10, 5)]

@@ -3,7 +3,7 @@
 Run ``python benchmarks/verify.py [--quick] [--profile]``. Each problem's whole evidence space
 (every assignment of its observables, each observed in one of its states or not at all) is
 decided by the decision kernel in chunks of :data:`theorems.space.CHUNK` and hashed
-(:func:`theorems.exhaustive.scan`):
+(:func:`theorems.methods.exhaustive.scan`):
 
 - **table**: the scan alone (kernel + table digest), a property that checks nothing;
 - **5 properties**: consistency, deontic_safety, invariance, optimality and weak_pareto on one
@@ -58,7 +58,7 @@ from engine.ir import (  # noqa: E402
     Variable,
 )
 from engine.scenario import load_scenario  # noqa: E402
-from theorems.exhaustive import ChunkCheck, nothing, scan  # noqa: E402
+from theorems.methods.exhaustive import ChunkCheck, nothing, scan  # noqa: E402
 from theorems.task import Task, make_task  # noqa: E402
 from theorems.verify import verify  # noqa: E402
 

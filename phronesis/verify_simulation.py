@@ -1,5 +1,6 @@
-"""What the ``convergence`` property (:mod:`theorems.convergence`) checks for a simulation
-config: the composition root builds it from multiagent/, which theorems/ may not import.
+"""What the ``convergence`` property (:mod:`theorems.properties.convergence`) checks for a
+simulation config: the composition root builds it from multiagent/, which theorems/ may not
+import.
 
 * ``influence``: the DeGroot influence matrix W of the config's network, given when the
   credences (and value weights, when they learn) move by DeGroot averaging alone — learning
@@ -80,7 +81,7 @@ def convergence_task(
 
     Examples
     --------
-    >>> from theorems.convergence import check
+    >>> from theorems.properties.convergence import check
     >>> check(convergence_task("examples/simulations/triage.sim.yaml", steps=5)).verdict
     'refuted'
     """

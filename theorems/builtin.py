@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import theorems.alignment
-import theorems.convergence
+import theorems.properties.alignment
 import theorems.properties.consistency
+import theorems.properties.convergence
 import theorems.properties.deontic
 import theorems.properties.invariance
 import theorems.properties.monotonicity
 import theorems.properties.optimality
 import theorems.properties.pareto
-import theorems.robust_cpts
-import theorems.robustness  # noqa: F401
+import theorems.properties.robust_cpts
+import theorems.properties.robustness  # noqa: F401

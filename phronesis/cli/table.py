@@ -1,6 +1,6 @@
 """The compile command: every decision a controller can face, decided ahead of time, written
 as a table (JSON, .npz, C header) with the certificates of the properties proved on exactly
-that table (:mod:`theorems.verified_table`).
+that table (:mod:`theorems.tables.verified`).
 
 User errors print one line to stderr and exit with code 2; a property that is not proved
 prints its verdict and exits with code 1 after the files are written.
@@ -30,7 +30,7 @@ from phronesis.cli.options import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from theorems.verified_table import VerifiedTable
+    from theorems.tables.verified import VerifiedTable
 
 
 #: suffixes --out names a single file by (anything else with --verify is a folder)
@@ -78,7 +78,7 @@ def compile_table(
     """Decide every combination of the observed variables ahead of time (a lookup table);
     with --verify / --verify-all, prove properties of exactly that table and write it with
     its certificates (JSON, .npz, C header) into the --out folder."""
-    from theorems.c_header import check_prefix
+    from theorems.tables.c_header import check_prefix
 
     names = [n.strip() for item in verify or [] for n in item.split(",") if n.strip()]
     verifying = verify_all or bool(names)
@@ -166,8 +166,8 @@ def verified_table_of(
 
     from phronesis.inputs import load_problem
     from theorems.space import CHUNK as SPACE_CHUNK
+    from theorems.tables.verified import attach, decide_table, properties_for
     from theorems.task import make_task
-    from theorems.verified_table import attach, decide_table, properties_for
 
     problem = load_problem(file)
     task = make_task(problem, observe, **settings)
@@ -187,8 +187,8 @@ def verified_table_of(
 
 def write_table_files(table: VerifiedTable, out: Path, prefix: str) -> None:
     """Write ``table`` to ``out``: one file by its suffix (.json, .npz, .h) or the folder."""
-    from theorems.c_header import write_header
-    from theorems.table_files import write_json, write_npz, write_table_folder
+    from theorems.tables.c_header import write_header
+    from theorems.tables.files import write_json, write_npz, write_table_folder
 
     try:
         match out.suffix.lower():

@@ -13,7 +13,7 @@ import pytest
 from engine.errors import DataError
 from engine.scenario import load_scenario
 from tests.conftest import EXAMPLES
-from theorems.alignment import check, clopper_pearson, recheck
+from theorems.properties.alignment import check, clopper_pearson, recheck
 from theorems.registry import get_property
 from theorems.task import Task, make_task
 

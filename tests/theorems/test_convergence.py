@@ -14,9 +14,9 @@ import scipy.sparse as sparse
 
 from engine.scenario import load_scenario
 from tests.conftest import EXAMPLES
-from theorems.convergence import check, recheck, steps_to_tolerance
-from theorems.ergodicity import ergodicity_coefficient, rate_bound
-from theorems.influence import InfluenceError, consensus_weights, stochastic_matrix
+from theorems.methods.ergodicity import ergodicity_coefficient, rate_bound
+from theorems.methods.influence import InfluenceError, consensus_weights, stochastic_matrix
+from theorems.properties.convergence import check, recheck, steps_to_tolerance
 from theorems.registry import PropertyError, applicable, get_property
 from theorems.task import Task, make_task
 

@@ -13,7 +13,7 @@ from multiagent.build import build
 from multiagent.degroot import consensus_analysis
 from phronesis.verify_simulation import _read, convergence_inputs, convergence_task
 from tests.conftest import EXAMPLES
-from theorems.convergence import check, recheck
+from theorems.properties.convergence import check, recheck
 
 SIMULATIONS = EXAMPLES / "simulations"
 

@@ -11,7 +11,7 @@ import pytest
 from engine.scenario import load_scenario
 from tests.conftest import EXAMPLES
 from tests.theorems import brute_force
-from theorems.exhaustive import ChunkCheck, nothing, scan, scan_many, shard_ranges
+from theorems.methods.exhaustive import ChunkCheck, nothing, scan, scan_many, shard_ranges
 from theorems.task import make_task
 
 

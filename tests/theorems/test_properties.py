@@ -209,7 +209,7 @@ def test_consistency_flags_a_contradicted_policy():
 def test_invariance_catches_a_rewrite_that_changes_the_meaning(monkeypatch):
     from engine.ir.nodes import ValueDimension
     from engine.ir.transform import with_value
-    from theorems import renaming
+    from theorems.methods import renaming
 
     real = renaming.renamed
 

@@ -20,9 +20,9 @@ import pytest
 from engine.kernel.compiled import compile_problem
 from engine.kernel.decide import decide_rows
 from engine.scenario import load_scenario
-from theorems.cpt_bounds import evidence_mask, expectation_bounds, joint_of
-from theorems.robust_cpts import check_cpts, recheck_cpts, utilities_on_joint
-from theorems.robust_perturb import perturbed_problem
+from theorems.methods.cpt_bounds import evidence_mask, expectation_bounds, joint_of
+from theorems.methods.perturb import perturbed_problem
+from theorems.properties.robust_cpts import check_cpts, recheck_cpts, utilities_on_joint
 from theorems.task import make_task
 
 TRUE_RADIUS = (-190 + np.sqrt(190**2 + 4 * 400 * 8)) / 800

@@ -29,9 +29,9 @@ from engine.ir import CPT, DecisionNode, DecisionProblem, Theory, ValueDimension
 from engine.kernel.compiled import compile_problem
 from engine.kernel.decide import decide_rows
 from engine.scenario import load_scenario
+from theorems.methods.perturb import perturbed_problem
+from theorems.properties.robustness import check_robust, recheck_robust
 from theorems.registry import get_property
-from theorems.robust_perturb import perturbed_problem
-from theorems.robustness import check_robust, recheck_robust
 from theorems.task import make_task
 
 RADIUS = {"utilities": 0.1, "weights": 1 / 30, "credences": 1 / 30}
@@ -198,7 +198,7 @@ def test_out_of_scope_is_unknown_with_reason() -> None:
 
 
 def test_registered() -> None:
-    import theorems.robust_cpts  # noqa: F401  (registers robust_cpts)
+    import theorems.properties.robust_cpts  # noqa: F401  (registers robust_cpts)
 
     for name in ("robust_utilities", "robust_weights", "robust_credences", "robust_cpts"):
         assert get_property(name).name == name

@@ -1,5 +1,5 @@
-"""Wald's SPRT (theorems.sequential): boundaries, decisions on clear streams, and its operating
-characteristic on many seeded Bernoulli streams (error rates within alpha and beta)."""
+"""Wald's SPRT (theorems.methods.sequential): boundaries, decisions on clear streams, and its
+operating characteristic on many seeded Bernoulli streams (error rates within alpha and beta)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from theorems.sequential import SequentialTestError, SprtDesign, sprt
+from theorems.methods.sequential import SequentialTestError, SprtDesign, sprt
 
 
 def stream(p: float, seed: int, length: int = 10_000) -> list[bool]:

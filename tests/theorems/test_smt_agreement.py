@@ -15,9 +15,9 @@ import pytest
 
 from engine.kernel.decide import decide_rows
 from engine.scenario import load_scenario
-from theorems.linear_form import linear_radius, margins, situations
-from theorems.robustness import check_robust
-from theorems.smt import linear_query
+from theorems.methods.linear_form import linear_radius, margins, situations
+from theorems.methods.smt import linear_query
+from theorems.properties.robustness import check_robust
 from theorems.task import make_task
 
 

@@ -19,8 +19,7 @@ from tests.conftest import EXAMPLES
 from theorems.certificate import Certificate
 from theorems.registry import PROPERTIES, Property, Recheck, register_property
 from theorems.space import TableDigest, chunks, evidence_of
-from theorems.task import Task, make_task
-from theorems.verified_table import (
+from theorems.tables.verified import (
     TableError,
     VerifiedTable,
     attach,
@@ -28,6 +27,7 @@ from theorems.verified_table import (
     recheck_table,
     verified_table,
 )
+from theorems.task import Task, make_task
 
 CASES = [
     ("av_emergency.yaml", ["detection", "oncoming_vehicle"], None),
@@ -218,7 +218,7 @@ def test_invariants_are_checked_at_construction():
 
 @pytest.mark.parametrize("writer", ["json", "npz"])
 def test_files_round_trip(tmp_path, probe, writer):
-    from theorems import table_files
+    from theorems.tables import files as table_files
 
     task = task_of("av_emergency.yaml", ["detection", "oncoming_vehicle"], "harm_minimisation")
     for table in (verified_table(task, [probe]), decide_table(weird_task())):
@@ -238,7 +238,7 @@ def test_files_round_trip(tmp_path, probe, writer):
 
 
 def test_written_digest_equals_the_certificate_and_a_recomputation(tmp_path, probe):
-    from theorems.table_files import read_certificates, read_npz, write_table_folder
+    from theorems.tables.files import read_certificates, read_npz, write_table_folder
 
     task = task_of("icu_triage.yaml", None)
     written = write_table_folder(verified_table(task, [probe]), tmp_path / "out")
@@ -254,7 +254,7 @@ def test_written_digest_equals_the_certificate_and_a_recomputation(tmp_path, pro
 
 
 def test_json_stays_readable_as_a_decision_table(tmp_path):
-    from theorems.table_files import write_json
+    from theorems.tables.files import write_json
 
     task = task_of("av_emergency.yaml", ["detection", "oncoming_vehicle"])
     table = decide_table(task)
@@ -268,7 +268,7 @@ def test_json_stays_readable_as_a_decision_table(tmp_path):
 
 
 def test_malformed_files_are_one_line_errors(tmp_path):
-    from theorems.table_files import read_json, read_npz, write_json
+    from theorems.tables.files import read_json, read_npz, write_json
 
     table = decide_table(task_of("av_emergency.yaml", ["detection", "oncoming_vehicle"]))
     path = write_json(table, tmp_path / "t.json")

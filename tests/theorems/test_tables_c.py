@@ -10,8 +10,8 @@ import subprocess
 import pytest
 
 from tests.theorems.test_tables import task_of, weird_task
-from theorems.c_header import Names, c_header, c_string, check_prefix, write_header
-from theorems.verified_table import TableError, VerifiedTable, decide_table
+from theorems.tables.c_header import Names, c_header, c_string, check_prefix, write_header
+from theorems.tables.verified import TableError, VerifiedTable, decide_table
 
 CC = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from engine.analyses.decision_table import DecisionTable
 from tests.conftest import EXAMPLES
 from tests.theorems.test_tables import PROBE, probe, weird_scenario  # noqa: F401 (fixture)
-from theorems.table_files import FOLDER_FILES, read_certificates, read_json, read_npz
+from theorems.tables.files import FOLDER_FILES, read_certificates, read_json, read_npz
 
 AV = str(EXAMPLES / "av_emergency.yaml")
 

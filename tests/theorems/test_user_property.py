@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from engine.scenario import load_scenario
 from tests.conftest import EXAMPLES
-from theorems.exhaustive import ChunkCheck, nothing
+from theorems.methods.exhaustive import ChunkCheck, nothing
+from theorems.methods.redecide import redecide
 from theorems.properties.enumerated import ENUMERATED, Enumerated, enumerated_property
-from theorems.redecide import redecide
 from theorems.registry import PROPERTIES, register_property
 from theorems.task import make_task
 from theorems.verify import recheck, verify

@@ -10,9 +10,9 @@ import numpy as np
 
 from engine.kernel.batch import Abstain, DecisionBatch
 from engine.kernel.decide import decide_rows
-from theorems.exhaustive import ChunkCheck, Counterexample, nothing
+from theorems.methods.exhaustive import ChunkCheck, Counterexample, nothing
+from theorems.methods.redecide import redecide
 from theorems.properties.enumerated import Enumerated, enumerated_property
-from theorems.redecide import redecide
 from theorems.registry import register_property
 from theorems.space import Chunk
 from theorems.task import Task

@@ -9,9 +9,9 @@ import numpy as np
 
 from engine.decision.permissibility import VIOLATION_TOLERANCE
 from engine.kernel.batch import DecisionBatch
-from theorems.exhaustive import ChunkCheck, Counterexample, nothing
+from theorems.methods.exhaustive import ChunkCheck, Counterexample, nothing
+from theorems.methods.redecide import redecide
 from theorems.properties.enumerated import Enumerated, enumerated_property
-from theorems.redecide import redecide
 from theorems.registry import register_property
 from theorems.space import Chunk
 from theorems.task import Task

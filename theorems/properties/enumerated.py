@@ -1,7 +1,7 @@
 """A property checked by enumeration, assembled from its parts: the chunk check (which
-assignments violate it, :class:`theorems.exhaustive.ChunkCheck`), what to say about a
+assignments violate it, :class:`theorems.methods.exhaustive.ChunkCheck`), what to say about a
 counterexample, and how to confirm a counterexample on another code path
-(:mod:`theorems.redecide`). :func:`enumerated_property` turns these into a registry
+(:mod:`theorems.methods.redecide`). :func:`enumerated_property` turns these into a registry
 :class:`~theorems.registry.Property` whose ``check`` returns a certificate and whose
 ``recheck`` re-validates one:
 
@@ -26,7 +26,7 @@ import numpy as np
 from engine.decision.result import json_safe
 from engine.kernel.batch import DecisionBatch
 from theorems.certificate import Certificate, versions
-from theorems.exhaustive import (
+from theorems.methods.exhaustive import (
     ChunkCheck,
     Counterexample,
     Scan,
@@ -34,7 +34,7 @@ from theorems.exhaustive import (
     scan,
     scan_many,
 )
-from theorems.explain import explanation_of
+from theorems.methods.explain import explanation_of
 from theorems.registry import Property, Recheck
 from theorems.space import evidence_of
 from theorems.task import Task

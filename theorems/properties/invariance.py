@@ -11,11 +11,11 @@ import numpy as np
 from engine.kernel.batch import Abstain, DecisionBatch
 from engine.kernel.compiled import compile_problem
 from engine.kernel.decide import decide_rows
-from theorems.exhaustive import ChunkCheck, Counterexample
+from theorems.methods.exhaustive import ChunkCheck, Counterexample
+from theorems.methods.redecide import redecide
+from theorems.methods.renaming import Renamed, renamed
 from theorems.properties.enumerated import Enumerated, enumerated_property
-from theorems.redecide import redecide
 from theorems.registry import register_property
-from theorems.renaming import Renamed, renamed
 from theorems.space import Chunk, index_of
 from theorems.task import Task
 
@@ -23,8 +23,8 @@ STATEMENT = (
     "Invariance: for every evidence assignment e of the space, the problem rewritten with every "
     "variable, state and option renamed (options by a common prefix, which keeps their order "
     "by name) and its options, variables, CPTs, values, norms, theories and policies listed in "
-    "reverse order (theorems.renaming) chooses, at e renamed, the renamed option of the one "
-    "the problem chooses at e, and abstains for the same reason where it abstains."
+    "reverse order (theorems.methods.renaming) chooses, at e renamed, the renamed option of the "
+    "one the problem chooses at e, and abstains for the same reason where it abstains."
 )
 
 

@@ -10,9 +10,9 @@ import numpy as np
 from engine.errors import listing
 from engine.kernel.batch import DecisionBatch
 from engine.kernel.decide import decide_rows
-from theorems.exhaustive import ChunkCheck, Counterexample
+from theorems.methods.exhaustive import ChunkCheck, Counterexample
+from theorems.methods.redecide import redecide
 from theorems.properties.enumerated import Enumerated, enumerated_property
-from theorems.redecide import redecide
 from theorems.registry import PropertyError, register_property
 from theorems.space import Chunk, evidence_of, index_of, radices
 from theorems.task import Task

@@ -20,7 +20,7 @@ FAMILIES: tuple[str, ...] = ("utilities", "weights", "credences", "cpts")
 
 def perturbed_problem(task: Task, family: str, vector: np.ndarray) -> DecisionProblem:
     """``task``'s problem with ``vector`` added to the utility table entries (``utilities``,
-    in the order of :func:`theorems.linear_form.utility_names`) or to the value weights
+    in the order of :func:`theorems.methods.linear_form.utility_names`) or to the value weights
     (``weights``, theory-major), or replacing the credences (``credences``: the active
     policy's, when it states credences, else the theories') or the CPT tables (``cpts``,
     concatenated in the problem's CPT order)."""

@@ -9,7 +9,7 @@ full ``certificates``. The ``.npz`` holds ``chosen`` (int16, -1 = abstain), ``ab
 (int8), ``options``, ``observables``, ``states`` (flat) with ``state_counts``, and
 ``metadata`` (a JSON string: format, problem hash and name, settings, digest, certificates).
 Reading either checks the file's shape and the table's invariants; whether it is the table of
-a given problem is :func:`theorems.verified_table.recheck_table`.
+a given problem is :func:`theorems.tables.verified.recheck_table`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from engine.errors import EvidenceError
-from theorems.c_header import write_header
 from theorems.certificate import Certificate, CertificateError
-from theorems.verified_table import (
+from theorems.tables.c_header import write_header
+from theorems.tables.verified import (
     UNOBSERVED,
     TableError,
     VerifiedTable,

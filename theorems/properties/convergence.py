@@ -25,7 +25,7 @@ Two methods, chosen by what the composition root supplies in :attr:`Task.inputs`
 * ``run`` — a function ``seed -> bool`` (did one simulation from ``seed`` reach the convergence
   criterion within its horizon), for dynamics without a contraction certificate (bounded
   confidence, or DeGroot mixed with Bayesian updating): Wald's sequential probability ratio
-  test (:mod:`theorems.sequential`) over seeds 0, 1, 2, ... of H0: p ≤ ``p0`` against
+  test (:mod:`theorems.methods.sequential`) over seeds 0, 1, 2, ... of H0: p ≤ ``p0`` against
   H1: p ≥ ``p1``; ``proved`` when it accepts H1 (wrongly, with probability ≤ ``alpha`` when
   p ≤ p0), ``refuted`` when it accepts H0 (wrongly, with probability ≤ ``beta`` when
   p ≥ p1), ``unknown`` after ``max_runs`` runs without a decision.
@@ -48,16 +48,16 @@ import numpy as np
 import scipy.sparse as sparse
 
 from theorems.certificate import Certificate, versions
-from theorems.ergodicity import Rate, rate_bound, slem, tau_bound_at
-from theorems.influence import (
+from theorems.methods.ergodicity import Rate, rate_bound, slem, tau_bound_at
+from theorems.methods.influence import (
     closed_classes,
     consensus_weights,
     cyclic_classes,
     matrix_digest,
     stochastic_matrix,
 )
+from theorems.methods.sequential import SprtDesign, sprt
 from theorems.registry import Property, PropertyError, Recheck, register_property
-from theorems.sequential import SprtDesign, sprt
 from theorems.task import Task
 
 NAME = "convergence"

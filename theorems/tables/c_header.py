@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import quote
-from theorems.verified_table import TableError, VerifiedTable
+from theorems.tables.verified import TableError, VerifiedTable
 
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 #: values per line of a table initialiser
@@ -103,7 +103,7 @@ def c_header(table: VerifiedTable, prefix: str = "phronesis") -> str:
     --------
     >>> from engine.scenario import load_scenario
     >>> from theorems.task import make_task
-    >>> from theorems.verified_table import decide_table
+    >>> from theorems.tables.verified import decide_table
     >>> task = make_task(load_scenario("examples/av_emergency.yaml"), ["detection"])
     >>> text = c_header(decide_table(task), prefix="av")
     >>> "int av_decide(const int *states)" in text, "#define AV_STATE_DETECTION_NEGATIVE 1" in text

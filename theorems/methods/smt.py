@@ -2,11 +2,12 @@
 An Efficient SMT Solver", TACAS).
 
 Each query asks: is there a perturbation d with ||d||_inf <= r under which the chosen option
-may lose — some margin falls to the kernel's tie tolerance tau or below (:mod:`theorems.
-linear_form`, :mod:`theorems.linear_credences`)? Every coefficient is the exact rational value
-of its float, so ``unsat`` is a proof in exact arithmetic about the margins the kernel
-computed, and a ``sat`` model is a perturbation (re-decided by the engine before it is called a
-counterexample). z3 is imported inside the functions: importing theorems stays light.
+may lose — some margin falls to the kernel's tie tolerance tau or below
+(:mod:`theorems.methods.linear_form`, :mod:`theorems.methods.linear_credences`)? Every
+coefficient is the exact rational value of its float, so ``unsat`` is a proof in exact
+arithmetic about the margins the kernel computed, and a ``sat`` model is a perturbation
+(re-decided by the engine before it is called a counterexample). z3 is imported inside the
+functions: importing theorems stays light.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from theorems.linear_credences import CredenceCase
-from theorems.linear_form import Margins
+from theorems.methods.linear_credences import CredenceCase
+from theorems.methods.linear_form import Margins
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ change its choice (a margin reaching the kernel's relative tie tolerance 1e-9 co
 change, since ties go by name); the overall radius is the least over situations.
 
 Method: the margins of the chosen option are linear in each family (:mod:`theorems.
-linear_form`, :mod:`theorems.linear_credences`), so the question is exact in linear real
-arithmetic: z3 answers it per situation (:mod:`theorems.smt`) — ``unsat`` everywhere is the
+linear_form`, :mod:`theorems.methods.linear_credences`), so the question is exact in linear real
+arithmetic: z3 answers it per situation (:mod:`theorems.methods.smt`) — ``unsat`` everywhere is the
 proof — and the radius has a closed form (Hölder: m / ||g||_1; one LP for MFT's ties) or, for
 credences, one LP per (support case, rival), which must agree with z3. A ``sat`` answer
 becomes ``refuted`` only when a perturbation within r, written into the problem and decided by
@@ -44,8 +44,8 @@ from typing import Any
 import numpy as np
 
 from theorems.certificate import Certificate, versions
-from theorems.linear_credences import credence_cases, credence_radius, worst
-from theorems.linear_form import (
+from theorems.methods.linear_credences import credence_cases, credence_radius, worst
+from theorems.methods.linear_form import (
     RobustnessScopeError,
     Situation,
     effective_rule,
@@ -56,9 +56,9 @@ from theorems.linear_form import (
     weight_names,
     worst_perturbations,
 )
+from theorems.methods.perturb import decided_option, flips, perturbed_problem
+from theorems.methods.smt import SmtAnswer, credence_query, linear_query
 from theorems.registry import Property, PropertyError, Recheck, register_property
-from theorems.robust_perturb import decided_option, flips, perturbed_problem
-from theorems.smt import SmtAnswer, credence_query, linear_query
 from theorems.task import Task
 
 #: relative agreement asked of the SMT verdict and the radius at the boundary

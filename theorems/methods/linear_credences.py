@@ -28,7 +28,7 @@ from engine.decision.permissibility import VIOLATION_TOLERANCE
 from engine.rules.base import TIE_TOLERANCE, normalise
 from engine.rules.ordinal import rank_ordinal_theories
 from engine.semantics.events import theory_endorses
-from theorems.linear_form import RobustnessScopeError, Situation
+from theorems.methods.linear_form import RobustnessScopeError, Situation
 from theorems.task import Task
 
 #: at most this many side-constraint theories are split into cases (2^k cases)

@@ -5,7 +5,7 @@ Statement (parameter ``radius`` r >= 0, default 0): in every situation of the ev
 where the decision chooses an option, no perturbation of the CPTs that moves each entry of
 each row by at most r (rows staying distributions) changes the chosen option.
 
-Method (:mod:`theorems.cpt_bounds`): with the utilities, weights and credences fixed, each
+Method (:mod:`theorems.methods.cpt_bounds`): with the utilities, weights and credences fixed, each
 option's score under MEC with normalisation ``none`` (or MFT: the favourite theory's
 choiceworthiness) is a posterior expectation E[u_a | do(a), e] of one aggregated utility u_a(x)
 = sum_T c_T (sum_v w_Tv U_v(a, x) - sum_k pen_Tk 1[viol_k(a, x)]), and P(viol_k | do(a), e)
@@ -36,7 +36,7 @@ import numpy as np
 from engine.decision.permissibility import VIOLATION_TOLERANCE, hard_norms
 from engine.rules.base import TIE_TOLERANCE
 from theorems.certificate import Certificate, versions
-from theorems.cpt_bounds import (
+from theorems.methods.cpt_bounds import (
     MAX_JOINT,
     Joint,
     certified_above,
@@ -48,10 +48,10 @@ from theorems.cpt_bounds import (
     lower_bound,
     probability,
 )
-from theorems.linear_form import RobustnessScopeError, Situation, effective_rule, situations
+from theorems.methods.linear_form import RobustnessScopeError, Situation, effective_rule, situations
+from theorems.methods.perturb import decided_option, flips, perturbed_problem
+from theorems.properties.robustness import radius_of
 from theorems.registry import Property, Recheck, register_property
-from theorems.robust_perturb import decided_option, flips, perturbed_problem
-from theorems.robustness import radius_of
 from theorems.task import Task
 
 METHOD = "interval bound (Dinkelbach + row-wise elimination) + Frank-Wolfe counterexample search"

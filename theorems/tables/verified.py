@@ -9,8 +9,8 @@ the kernel's abstention code ``abstention[k]`` (:class:`engine.kernel.batch.Abst
 ``digest`` is :class:`theorems.space.TableDigest` over the same task — the SHA-256 an exhaustive
 proof records as ``table_sha256`` in its witness — so a certificate is attached only when it is
 about this problem, these settings and, where it names a table, this very table
-(:func:`attach`). The writers (:mod:`theorems.table_files`, :mod:`theorems.c_header`) carry the
-problem hash and the digest into every file.
+(:func:`attach`). The writers (:mod:`theorems.tables.files`, :mod:`theorems.tables.c_header`)
+carry the problem hash and the digest into every file.
 """
 
 from __future__ import annotations

@@ -15,18 +15,20 @@ Problems: the discrete examples with every chance variable observable (their lar
 sensors of M states each as children (the observables), an outcome ``harm`` depending on the
 decision (go / slow / stop) and the hazard, 2 values, a prohibition of ``go`` when the hazard
 is high (hard for a deontic theory of credence 0.2). Its space has (M + 1)^K assignments in
-2^K evidence *patterns* (which variables are observed): with M = 2 and K growing the patterns
-grow as fast as the space (the kernel compiles one query per pattern), with M large and K
-small each pattern holds many rows.
+2^K evidence *patterns* (which variables are observed). The scan decides the space from joint
+sums over the observables (:mod:`engine.kernel.space`: one query per target set for the whole
+space, then sums per block of assignments), so many patterns cost no more than many rows; a
+space whose joint does not fit falls back to the kernel's rows (one compiled query per pattern).
 
-*table* is the first scan of a problem in the process (it includes compiling the kernel's
-query of each evidence pattern, what a user waits for); *again* a second scan of the same
-task (every query compiled). **Largest in a minute**: for each family the largest space whose
-first table scan finished within 60 s (``--quick``: 10 s), growing K (M = 2) or M (K = 3)
-while the previous size's time, scaled by the space's growth, predicts it fits.
-The last row repeats the largest many-observables size on a numpy backend whose contraction
-paths are searched greedily (``NumpyBackend(optimize="greedy")``; the default ``"auto"``
-searches branch-and-bound on small networks), which is where that family spends its time.
+*table* is the first scan of a problem in the process (it includes building the joint sums,
+what a user waits for); *again* a second scan of the same task. *5 properties* is dominated by
+consistency and invariance, which decide the space again through the kernel's row path (one
+compiled query per evidence pattern: the cross-check between the two paths is the point).
+**Largest in a minute**: for each family the largest space whose first table scan finished
+within 60 s (``--quick``: 10 s), growing K (M = 2) or M (K = 3) while the previous size's
+time, scaled by the space's growth, predicts it fits. The last row repeats the largest
+many-observables size on a numpy backend whose contraction paths are searched greedily
+(``NumpyBackend(optimize="greedy")``), which mattered when each pattern compiled its own query.
 ``--profile`` prints the cProfile of a first table scan of each family's largest size (a copy
 with another seed, so nothing of it is compiled yet). Nothing is asserted.
 """

@@ -10,7 +10,7 @@ import theorems.builtin  # noqa: F401  (the built-in properties register themsel
 from engine.ir import DecisionProblem
 from theorems.certificate import Certificate
 from theorems.properties.enumerated import ENUMERATED, check_many
-from theorems.registry import PropertyError, Recheck, applicable, get_property
+from theorems.registry import Property, PropertyError, Recheck, applicable, get_property
 from theorems.task import Task, make_task
 
 
@@ -26,14 +26,7 @@ def verify(task: Task, names: Sequence[str] | None = None) -> list[Certificate]:
     >>> [c.verdict for c in verify(task, ["deontic_safety", "weak_pareto"])]
     ['proved', 'proved']
     """
-    chosen = applicable(task) if names is None else [get_property(n) for n in names]
-    for prop in chosen:
-        missing = [n for n in prop.needs if n not in task.parameters]
-        if missing:
-            raise PropertyError(
-                f"property {prop.name!r} needs parameter {missing[0]!r} (see its statement); "
-                "give it or leave the property out"
-            )
+    chosen = selected(task, names)
     # the exhaustive properties share one scan of the space (each chunk decided once)
     shared = [p for p in chosen if ENUMERATED.get(p.name, (None, None))[1] is p]
     found = dict(
@@ -44,6 +37,21 @@ def verify(task: Task, names: Sequence[str] | None = None) -> list[Certificate]:
         )
     )
     return [found[p.name] if p.name in found else p.check(task) for p in chosen]
+
+
+def selected(task: Task, names: Sequence[str] | None = None) -> list[Property]:
+    """The named properties (each once, in the order given), or (``None``) every registered
+    one whose needs the task's parameters meet; a named property whose parameters the task
+    lacks raises :class:`~theorems.registry.PropertyError`."""
+    chosen = applicable(task) if names is None else [get_property(n) for n in dict.fromkeys(names)]
+    for prop in chosen:
+        missing = [n for n in prop.needs if n not in task.parameters]
+        if missing:
+            raise PropertyError(
+                f"property {prop.name!r} needs parameter {missing[0]!r} (see its statement); "
+                "give it or leave the property out"
+            )
+    return chosen
 
 
 def recheck(task: Task, certificate: Certificate) -> Recheck:

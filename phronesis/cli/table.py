@@ -166,8 +166,9 @@ def verified_table_of(
 
     from phronesis.inputs import load_problem
     from theorems.space import CHUNK as SPACE_CHUNK
-    from theorems.tables.verified import attach, decide_table, properties_for
+    from theorems.tables.verified import attach, decide_table
     from theorems.task import make_task
+    from theorems.verify import verify
 
     problem = load_problem(file)
     task = make_task(problem, observe, **settings)
@@ -178,10 +179,7 @@ def verified_table_of(
             return lambda done, total: bar.update(shown, completed=done, total=total)
 
         table = decide_table(dataclasses.replace(task, progress=progress("deciding")))
-        checked = [
-            prop.check(dataclasses.replace(task, progress=progress(prop.name)))
-            for prop in properties_for(task, names)
-        ]
+        checked = verify(dataclasses.replace(task, progress=progress("verifying")), names)
     return attach(table, checked)
 
 

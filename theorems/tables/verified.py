@@ -25,9 +25,10 @@ import numpy as np
 from engine.errors import EvidenceError, PhronesisError, listing, quote
 from engine.kernel.batch import Abstain
 from theorems.certificate import Certificate
-from theorems.registry import Property, PropertyError, Recheck, applicable, get_property
+from theorems.registry import Recheck
 from theorems.space import CHUNK, TableDigest, chunks, decider
 from theorems.task import Task
+from theorems.verify import verify
 
 UNOBSERVED = "*"
 #: the witness / details key under which a certificate names the table it was proved on
@@ -260,29 +261,6 @@ def attach(table: VerifiedTable, certificates: Iterable[Certificate]) -> Verifie
     return replace(table, certificates=(*table.certificates, *new))
 
 
-def properties_for(task: Task, names: Sequence[str] | None = None) -> list[Property]:
-    """The named properties (``None``: every applicable one); a named property whose
-    parameters the task lacks raises :class:`~theorems.registry.PropertyError`."""
-    import theorems.builtin  # noqa: F401  (the built-in properties register on import)
-
-    if names is None:
-        return applicable(task)
-    found = [get_property(n) for n in dict.fromkeys(names)]
-    for prop in found:
-        missing = [n for n in prop.needs if n not in task.parameters]
-        if missing:
-            raise PropertyError(
-                f"property {prop.name!r} needs the parameter(s) {listing(missing)}, which "
-                "a table export does not give — check it with 'phronesis verify'"
-            )
-    return found
-
-
-def check_properties(task: Task, names: Sequence[str] | None = None) -> list[Certificate]:
-    """Check the named properties on ``task`` (``None``: every applicable one), in order."""
-    return [p.check(task) for p in properties_for(task, names)]
-
-
 def verified_table(task: Task, names: Sequence[str] | None = None) -> VerifiedTable:
     """Decide ``task``'s whole evidence space and attach the certificates of the named
     properties (``None``: every applicable one), checked on the same task.
@@ -297,7 +275,7 @@ def verified_table(task: Task, names: Sequence[str] | None = None) -> VerifiedTa
     (64, ())
     """
     table = decide_table(task)
-    return attach(table, check_properties(task, names))
+    return attach(table, verify(task, names))
 
 
 def recheck_table(table: VerifiedTable, task: Task, *, redecide: bool = False) -> Recheck:

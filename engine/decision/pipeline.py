@@ -9,6 +9,8 @@ posterior under do(a)  ->  EV, P(violation), CW per theory
 ->  the active policy compiled to a rule and lexical criteria (engine.decision.applied_policy)
 ->  aggregation across theories over the permissible options, then the choice or an abstention
     (engine.decision.choice; incomparable top options abstain unless a tie-break is asked for)
+->  dilemmas: conflicts of norms that may hold, noted; under ``conflicts: abstain`` one
+    above the threshold abstains (engine.decision.dilemmas)
 ->  Decision with explanation (engine.decision.explain), policy verdict and provenance.
 
 P(best) under parameter uncertainty and the value of information are analyses composed on the
@@ -27,6 +29,7 @@ from engine.backends.registry import backend_for
 from engine.decision.aggregation import aggregate_options, criteria_matrix
 from engine.decision.applied_policy import apply_policy, judge_policy
 from engine.decision.choice import choose
+from engine.decision.dilemmas import abstention, dilemmas
 from engine.decision.explain import explain
 from engine.decision.permissibility import exclusions
 from engine.decision.provenance import provenance
@@ -173,6 +176,12 @@ def decide_in_context(
             "(on_silence='fallback' acts on it)"
         )
         abstain, chosen, ties, aggregate, order = silent, None, [], None, []
+    found = dilemmas(problem, evidence, engine)
+    notes.extend(d.note(problem.conflicts) for d in found)
+    torn = abstention(problem, found)
+    if torn is not None and chosen is not None:
+        notes.append(f"Without the dilemma, rule {settings.rule!r} would choose {chosen!r}")
+        abstain, chosen, ties, aggregate, order = torn, None, [], None, []
 
     reports = option_reports(assessment, excluded, choice.scores)
     explanation = explain(

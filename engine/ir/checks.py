@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.errors import InvalidProblem
+from engine.ir.conflicts import norm_conflicts
 from engine.ir.fields import (
     MAX_MAGNITUDE,
     check_bounded,
@@ -24,8 +25,9 @@ from engine.ir.fields import (
     unique_names,
 )
 from engine.ir.hybrid_checks import check_hybrid, check_linear_terms, hybrid_edges
-from engine.ir.limits import FACTOR_ENTRIES, NODES, STATES, TOTAL_ENTRIES, check_entries
+from engine.ir.limits import FACTOR_ENTRIES, NODES, NORMS, STATES, TOTAL_ENTRIES, check_entries
 from engine.ir.nodes import (
+    CONFLICT_RESOLUTIONS,
     CPT,
     FORMALISMS,
     MODALITIES,
@@ -35,7 +37,13 @@ from engine.ir.nodes import (
     CPTUncertainty,
     Variable,
 )
-from engine.ir.normative_checks import check_credences, check_norm, check_policy, check_theory
+from engine.ir.normative_checks import (
+    check_conflict_resolution,
+    check_credences,
+    check_norm,
+    check_policy,
+    check_theory,
+)
 from engine.ir.width import largest_factor
 
 if TYPE_CHECKING:
@@ -71,9 +79,12 @@ def check_problem(problem: DecisionProblem) -> None:
             for i, b in enumerate(term.coefficients):
                 check_bounded(f"{where}.linear.{term.variable}[{i}]", b)
     unique_names("values", (v.name for v in problem.values))
+    NORMS.check("norms", len(problem.norms))
     for norm in problem.norms:
         check_norm(norm, problem, states, MODALITIES)
+    norm_conflicts(problem.norms)  # within the conflicts limit
     unique_names("norms", (n.name for n in problem.norms))
+    check_conflict_resolution(problem, CONFLICT_RESOLUTIONS)
     if not problem.theories:
         raise InvalidProblem("theories", "at least one theory is required (found none)")
     for theory in problem.theories:

@@ -24,11 +24,14 @@ if TYPE_CHECKING:
 #: foundation; leaving it out at its default keeps the content (and hash) of a problem that does
 #: not use it unchanged. Keyed by class name: the containers import this module.
 OMIT_AT_DEFAULT: dict[str, frozenset[str]] = {
-    "DecisionProblem": frozenset({"uncertainty", "continuous", "logistic"}),
+    "DecisionProblem": frozenset(
+        {"uncertainty", "continuous", "logistic", "conflicts", "conflict_threshold"}
+    ),
     "BayesianNetwork": frozenset({"continuous", "logistic"}),
     "ValueDimension": frozenset({"linear"}),
     "Policy": frozenset({"abstraction", "cases", "tolerance", "confidence"}),
     "Clause": frozenset({"above", "below"}),
+    "Norm": frozenset({"unless"}),
 }
 
 #: The key that tells the members of a union apart (and names the kind of a file).

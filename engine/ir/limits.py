@@ -57,6 +57,12 @@ TABLE_ENTRIES = Limit("table_entries", 10_000_000, "entries in one table")
 TOTAL_ENTRIES = Limit("total_entries", 50_000_000, "table entries in all")
 FACTOR_ENTRIES = Limit("factor_entries", 1 << 24, "entries in the largest joint table this needs")
 NODES = Limit("nodes", 100_000, "nodes")
+#: Norms of one problem: conflicts between norms are found pairwise (K^2 / 2 pairs), so a
+#: problem with tens of thousands of norms would stall every decision.
+NORMS = Limit("norms", 2_000, "norms")
+#: Pairs of norms no option can satisfy together: a decision computes each one's probability.
+CONFLICTS = Limit("conflicts", 1_000, "conflicting pairs of norms")
+
 #: Longest chain of named classes linked by rdfs:subClassOf that a reasoner is given; checked
 #: by ``ontology`` (the core ontology and the examples are under 10 levels deep).
 HIERARCHY_DEPTH = Limit("hierarchy_depth", 64, "rdfs:subClassOf levels")
@@ -70,6 +76,8 @@ LIMITS: dict[str, Limit] = {
         TOTAL_ENTRIES,
         FACTOR_ENTRIES,
         NODES,
+        NORMS,
+        CONFLICTS,
         HIERARCHY_DEPTH,
     )
 }

@@ -24,6 +24,7 @@ NormHandling = Literal["ignore", "penalty", "constraint"]
 Formalism = Literal["deontological", "consequentialist", "virtue", "mixed"]
 Abstraction = Literal["ordering", "conditional", "rule"]
 UtilityDistribution = Literal["normal", "interval"]
+ConflictResolution = Literal["weight", "priority", "abstain"]
 
 MODALITIES: tuple[str, ...] = ("obligation", "prohibition", "permission")
 THEORY_KINDS: tuple[str, ...] = ("cardinal", "ordinal", "deontic")
@@ -31,6 +32,8 @@ NORM_HANDLINGS: tuple[str, ...] = ("ignore", "penalty", "constraint")
 FORMALISMS: tuple[str, ...] = ("deontological", "consequentialist", "virtue", "mixed")
 ABSTRACTIONS: tuple[str, ...] = ("ordering", "conditional", "rule")
 UTILITY_DISTRIBUTIONS: tuple[str, ...] = ("normal", "interval")
+#: how a conflict of norms (engine.ir.conflicts) is resolved; the first is the default
+CONFLICT_RESOLUTIONS: tuple[str, ...] = ("weight", "priority", "abstain")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +108,17 @@ class Clause:
 class Norm:
     """A deontic prescript about one option.
 
-    Violation semantics (choosing option ``a`` under evidence ``e``), with C the condition:
+    Violation semantics (choosing option ``a`` under evidence ``e``), with C the condition and
+    U_1, ..., U_m the exceptions (``unless``; each a conjunction of clauses, any one suffices):
 
-    - prohibition of ``o``: violated iff a = o and C holds;
-    - obligation to ``o``: violated iff a != o and C holds;
+    - prohibition of ``o``: violated iff a = o, C holds, no U_i holds and no defeater holds;
+    - obligation to ``o``: violated iff a != o, C holds, no U_i holds and no defeater holds;
     - permission of ``o``: never violated; where C holds it defeats every *defeasible*
-      prohibition of ``o`` with a strictly lower ``priority``.
+      prohibition of ``o`` and every *defeasible* obligation to another option, of strictly
+      lower ``priority``; a prohibition of ``o`` likewise defeats every defeasible obligation
+      to ``o`` of strictly lower priority (:func:`engine.semantics.events.violation_clauses`).
+
+    A permission carries no exceptions (narrow its condition instead).
 
     A norm is *hard* for a theory whose ``norm_handling`` is ``constraint``: an option whose
     probability of violating it exceeds ``threshold`` is impermissible.
@@ -126,6 +134,7 @@ class Norm:
     threshold: float = 0.0
     source: str = ""
     description: str = ""
+    unless: tuple[tuple[Clause, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

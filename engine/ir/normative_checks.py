@@ -48,6 +48,28 @@ def check_clause(
             )
 
 
+def check_condition(
+    where: str,
+    condition: tuple[Clause, ...],
+    problem: DecisionProblem,
+    states: dict[str, tuple[str, ...]],
+) -> None:
+    """A conjunction of clauses on distinct chance variables, each checked by
+    :func:`check_clause` (a norm's ``condition`` and each of its ``unless`` exceptions)."""
+    continuous = {v.name for v in problem.continuous}
+    for clause in condition:
+        if clause.variable == problem.decision.name or (
+            clause.variable not in states and clause.variable not in continuous
+        ):
+            known = sorted([v.name for v in problem.variables] + sorted(continuous))
+            raise InvalidProblem(
+                where,
+                f"unknown variable {clause.variable!r}; expected a chance variable, one of {known}",
+            )
+        check_clause(f"{where}.{clause.variable}", clause, states, continuous)
+    unique_names(where, (c.variable for c in condition))
+
+
 def check_norm(
     norm: Norm,
     problem: DecisionProblem,
@@ -65,18 +87,16 @@ def check_norm(
         raise InvalidProblem(
             f"{where}.option", f"unknown option {norm.option!r}; expected one of {listing(options)}"
         )
-    continuous = {v.name for v in problem.continuous}
-    for clause in norm.condition:
-        if clause.variable == problem.decision.name or (
-            clause.variable not in states and clause.variable not in continuous
-        ):
-            known = sorted([v.name for v in problem.variables] + sorted(continuous))
-            raise InvalidProblem(
-                f"{where}.condition",
-                f"unknown variable {clause.variable!r}; expected a chance variable, one of {known}",
-            )
-        check_clause(f"{where}.condition.{clause.variable}", clause, states, continuous)
-    unique_names(f"{where}.condition", (c.variable for c in norm.condition))
+    check_condition(f"{where}.condition", norm.condition, problem, states)
+    if norm.unless and norm.modality == "permission":
+        raise InvalidProblem(
+            f"{where}.unless", "a permission carries no exceptions; narrow its condition instead"
+        )
+    for k, exception in enumerate(norm.unless):
+        field = f"{where}.unless" if len(norm.unless) == 1 else f"{where}.unless[{k}]"
+        if not exception:
+            raise InvalidProblem(field, "expected at least one clause, found an empty exception")
+        check_condition(field, exception, problem, states)
     if check_bounded(f"{where}.weight", norm.weight) < 0:
         raise InvalidProblem(f"{where}.weight", f"expected a weight >= 0, found {norm.weight}")
     threshold = check_finite(f"{where}.threshold", norm.threshold)
@@ -86,6 +106,19 @@ def check_norm(
         )
     if isinstance(norm.priority, bool) or not isinstance(norm.priority, int):
         raise InvalidProblem(f"{where}.priority", f"expected an integer, found {norm.priority!r}")
+
+
+def check_conflict_resolution(problem: DecisionProblem, resolutions: tuple[str, ...]) -> None:
+    """``conflicts`` is a known resolution and ``conflict_threshold`` a probability in [0, 1)."""
+    if problem.conflicts not in resolutions:
+        raise InvalidProblem(
+            "conflicts", f"expected one of {list(resolutions)}, found {problem.conflicts!r}"
+        )
+    threshold = check_finite("conflict_threshold", problem.conflict_threshold)
+    if not 0.0 <= threshold < 1.0:
+        raise InvalidProblem(
+            "conflict_threshold", f"expected a probability in [0, 1), found {threshold}"
+        )
 
 
 def check_theory(

@@ -14,6 +14,7 @@ from engine.ir.hybrid_checks import hybrid_edges
 from engine.ir.network import BayesianNetwork
 from engine.ir.nodes import (
     CPT,
+    ConflictResolution,
     DecisionNode,
     Norm,
     ParameterUncertainty,
@@ -28,6 +29,11 @@ from engine.ir.nodes import (
 @dataclass(frozen=True, slots=True, eq=False)
 class DecisionProblem(ContentHashed):
     """A validated, hashed decision problem (shared/DESIGN.md, "engine/ir").
+
+    ``conflicts`` says how a conflict of norms (:mod:`engine.ir.conflicts`) is resolved:
+    ``weight`` (the default: penalty theories weigh both violations, constraint theories
+    exclude), ``priority`` (where both hold, the lower-priority norm yields) or ``abstain``
+    (abstain where a conflict holds with probability above ``conflict_threshold``).
 
     Examples
     --------
@@ -56,6 +62,8 @@ class DecisionProblem(ContentHashed):
     uncertainty: tuple[ParameterUncertainty, ...] = ()
     continuous: tuple[ContinuousVariable, ...] = ()
     logistic: tuple[LogisticCPT, ...] = ()
+    conflicts: ConflictResolution = "weight"
+    conflict_threshold: float = 0.0
     content_hash: str = field(init=False, compare=False, default="")
     _network: BayesianNetwork | None = field(init=False, compare=False, default=None, repr=False)
 

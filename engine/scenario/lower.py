@@ -123,6 +123,10 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
                 threshold=n.threshold,
                 source=n.source,
                 description=n.description,
+                unless=tuple(
+                    tuple(clause(var, s) for var, s in exception.items())
+                    for exception in ([n.unless] if isinstance(n.unless, dict) else n.unless)
+                ),
             )
             for n in model.norms
         ),
@@ -161,6 +165,8 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
             for p in model.policies
         ),
         provenance=provenance or Provenance(),
+        conflicts=model.conflicts,
+        conflict_threshold=model.conflict_threshold,
         uncertainty=uncertainty,
         continuous=continuous,
         logistic=tuple(logistic),

@@ -157,6 +157,12 @@ class NormModel(_Strict):
     threshold: Number = 0.0
     source: str = ""
     description: str = ""
+    unless: dict[Name, ConditionValue] | list[dict[Name, ConditionValue]] = Field(
+        default=[],
+        description="Exceptions: a condition (like `condition`) or a list of them, any of "
+        "which suffices; the norm is not violated where an exception holds. Not for "
+        "permissions.",
+    )
 
 
 class TheoryModel(_Strict):
@@ -215,6 +221,18 @@ class ScenarioModel(_Strict):
     norms: list[NormModel] = []
     theories: list[TheoryModel] = Field(min_length=1)
     policies: list[PolicyModel] = []
+    conflicts: Literal["weight", "priority", "abstain"] = Field(
+        default="weight",
+        description="How a conflict of norms (two obligations to different options, or an "
+        "obligation and a prohibition of one option, in force together) is resolved: weight "
+        "(default: penalty theories weigh both violations, constraint theories exclude), "
+        "priority (the lower-priority norm yields where both hold) or abstain.",
+    )
+    conflict_threshold: Number = Field(
+        default=0.0,
+        description="With conflicts: abstain, abstain when a conflict holds with probability "
+        "above this (under some option, given the evidence).",
+    )
 
 
 def json_schema() -> dict[str, Any]:

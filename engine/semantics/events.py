@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.ir import Clause, DecisionProblem, Norm, Theory
+from engine.ir.conflicts import NormConflict, defeaters, priority_defeaters
 
 
 def theory_matrices(
@@ -47,19 +48,47 @@ def theory_endorses(theory: Theory, norm: str) -> bool:
 
 
 def violation_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
-    """The norm's condition first, then the conditions of permissions that defeat it.
+    """The norm's condition first, then its exceptions, then the conditions of the norms that
+    defeat it (shared/DESIGN.md, "Decision semantics" step 3; the one place every path reads).
 
-    The violation event is ``C_n and not (C_p1 or C_p2 ...)``; only defeasible prohibitions
-    are defeated, by permissions of the same option with strictly higher priority.
+    The violation event (given that the option chosen binds the norm, :func:`binds`) is
+
+        C_n and not (U_1 or ... or U_m) and not (C_d1 or ... or C_dk)
+
+    with U_i the norm's ``unless`` exceptions and C_dj the conditions of its defeaters, the
+    norms of strictly higher priority that override a *defeasible* norm where they hold
+    (defeasible reasoning after Horty 2012, *Reasons as Defaults*, ch. 1; Ross 1930, *The
+    Right and the Good*, ch. 2, on prima facie duties):
+
+    - a defeasible prohibition of ``o``: permissions of ``o``;
+    - a defeasible obligation to ``o``: permissions of any other option, and prohibitions
+      of ``o``.
+
+    Under ``conflicts: priority`` the defeaters also include the conditions of the
+    higher-priority norms it conflicts with (:func:`engine.ir.conflicts.priority_defeaters`).
+    A defeater acts through its condition: its own exceptions do not narrow its defeat.
+    An obligation defeated where C_dj holds is lifted for every option there.
     """
-    defeaters: tuple[tuple[Clause, ...], ...] = ()
-    if norm.modality == "prohibition" and norm.defeasible:
-        defeaters = tuple(
-            p.condition
-            for p in problem.norms
-            if p.modality == "permission" and p.option == norm.option and p.priority > norm.priority
-        )
-    return (norm.condition, *defeaters)
+    return (*in_force_clauses(problem, norm), *priority_defeaters(problem, norm))
+
+
+def in_force_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
+    """Where ``norm`` is in force: its condition, then its exceptions and its defeaters'
+    conditions (:func:`violation_clauses` before any conflict resolution)."""
+    return (norm.condition, *norm.unless, *(d.condition for d in defeaters(problem.norms, norm)))
+
+
+def conflict_clauses(
+    problem: DecisionProblem, conflict: NormConflict
+) -> tuple[tuple[Clause, ...], ...]:
+    """Where both norms of ``conflict`` are in force: their joint condition, and not any
+    exception or defeater of either."""
+    first, second = (problem.norm(conflict.first), problem.norm(conflict.second))
+    return (
+        conflict.condition,
+        *in_force_clauses(problem, first)[1:],
+        *in_force_clauses(problem, second)[1:],
+    )
 
 
 def event_indicator(

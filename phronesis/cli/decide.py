@@ -322,6 +322,15 @@ def validate(
         f"hash {problem.content_hash[:16]}",
         highlight=False,
     )
+    from engine.ir.conflicts import norm_conflicts
+
+    for conflict in norm_conflicts(problem.norms):
+        console.print(
+            f"warning: dilemma {conflict.describe()}: no option satisfies both; "
+            f"resolved by conflicts: {problem.conflicts}",
+            highlight=False,
+            markup=False,
+        )
 
 
 def schema() -> None:

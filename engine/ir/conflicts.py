@@ -1,0 +1,149 @@
+"""Which norms override or clash with which: defeat among defeasible norms, and conflicts of
+norms (dilemmas) that no single option can satisfy.
+
+A *conflict* is a pair of norms that bind complementary options where both are in force:
+
+- two obligations to different options (whatever is chosen violates one of them);
+- an obligation to ``o`` and a prohibition of ``o``;
+
+with jointly satisfiable conditions (on each variable both name, the clauses intersect) and
+neither defeating the other (:func:`defeaters`). This is the "conflict of prima facie duties"
+of Ross 1930 (*The Right and the Good*, ch. 2) and the deontic dilemma O(a) and O(b) with
+a, b incompatible (McConnell 2018, "Moral Dilemmas", *Stanford Encyclopedia of Philosophy*,
+sec. 1; Horty 2012, *Reasons as Defaults*, ch. 3). The problem's ``conflicts`` setting
+resolves one (see :func:`priority_defeaters` and :mod:`engine.decision.dilemmas`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from engine.ir.limits import CONFLICTS
+from engine.ir.nodes import Clause, Norm
+
+if TYPE_CHECKING:
+    from engine.ir.problem import DecisionProblem
+
+
+@dataclass(frozen=True, slots=True)
+class NormConflict:
+    """Norms ``first`` and ``second`` (by name) clash where ``condition`` holds (both of their
+    conditions; exceptions and defeaters still apply, see
+    :func:`engine.semantics.events.conflict_clauses`)."""
+
+    first: str
+    second: str
+    condition: tuple[Clause, ...]
+
+    def describe(self) -> str:
+        """``promise vs rescue where accident in ['yes']``."""
+        where = " and ".join(c.describe() for c in self.condition) or "always"
+        return f"{self.first} vs {self.second} where {where}"
+
+
+def defeaters(norms: tuple[Norm, ...], norm: Norm) -> tuple[Norm, ...]:
+    """The norms among ``norms`` that defeat ``norm`` where their condition holds; none unless
+    ``norm`` is defeasible. A defeater has strictly higher priority and is
+
+    - for a prohibition of ``o``: a permission of ``o``;
+    - for an obligation to ``o``: a permission of another option, or a prohibition of ``o``.
+
+    Examples
+    --------
+    >>> promise = Norm("promise", "obligation", "keep", defeasible=True)
+    >>> rescue = Norm("rescue", "permission", "help", priority=1)
+    >>> [d.name for d in defeaters((promise, rescue), promise)]
+    ['rescue']
+    """
+    if not norm.defeasible or norm.modality == "permission":
+        return ()
+    return tuple(d for d in norms if d.priority > norm.priority and _defeats(d, norm))
+
+
+def _defeats(defeater: Norm, norm: Norm) -> bool:
+    if norm.modality == "prohibition":
+        return defeater.modality == "permission" and defeater.option == norm.option
+    if defeater.modality == "permission":
+        return defeater.option != norm.option
+    return defeater.modality == "prohibition" and defeater.option == norm.option
+
+
+@lru_cache(maxsize=64)
+def norm_conflicts(norms: tuple[Norm, ...]) -> tuple[NormConflict, ...]:
+    """Every conflicting pair among ``norms``, in the order the norms are listed (O(K^2) for K
+    norms, computed once per norm tuple).
+
+    Examples
+    --------
+    >>> promise = Norm("promise", "obligation", "meet_friend", (Clause("met", ("yes",)),))
+    >>> rescue = Norm("rescue", "obligation", "help_victim", (Clause("crash", ("yes",)),))
+    >>> [c.describe() for c in norm_conflicts((promise, rescue))]
+    ["promise vs rescue where met in ['yes'] and crash in ['yes']"]
+    """
+    beaten = [{id(d) for d in defeaters(norms, n)} for n in norms]
+    found = []
+    for i, first in enumerate(norms):
+        for j in range(i + 1, len(norms)):
+            second = norms[j]
+            if not _complementary(first, second):
+                continue
+            if id(first) in beaten[j] or id(second) in beaten[i]:
+                continue
+            joint = joint_condition(first.condition, second.condition)
+            if joint is not None:
+                found.append(NormConflict(first.name, second.name, joint))
+    CONFLICTS.check("norms", len(found))
+    return tuple(found)
+
+
+def _complementary(first: Norm, second: Norm) -> bool:
+    """No option satisfies both: obligations to different options, or an obligation and a
+    prohibition of the same option."""
+    kinds = {first.modality, second.modality}
+    if kinds == {"obligation"}:
+        return first.option != second.option
+    return kinds == {"obligation", "prohibition"} and first.option == second.option
+
+
+def joint_condition(
+    first: tuple[Clause, ...], second: tuple[Clause, ...]
+) -> tuple[Clause, ...] | None:
+    """The conjunction of two conditions, one clause per variable (states intersected,
+    intervals narrowed), or ``None`` when no state of the world satisfies both."""
+    merged = {c.variable: c for c in first}
+    for clause in second:
+        known = merged.get(clause.variable)
+        if known is None:
+            merged[clause.variable] = clause
+            continue
+        if clause.is_interval:
+            above = max((b for b in (known.above, clause.above) if b is not None), default=None)
+            below = min((b for b in (known.below, clause.below) if b is not None), default=None)
+            if above is not None and below is not None and not above < below:
+                return None
+            merged[clause.variable] = Clause(clause.variable, (), above, below)
+            continue
+        states = tuple(s for s in known.states if s in clause.states)
+        if not states:
+            return None
+        merged[clause.variable] = Clause(clause.variable, states)
+    return tuple(merged.values())
+
+
+def priority_defeaters(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
+    """Under ``conflicts: priority``, the conditions of the higher-priority norms ``norm``
+    conflicts with: where one holds, ``norm`` yields. Nothing under the other settings, or
+    between norms of equal priority (those stay a dilemma, weighed as under ``weight``)."""
+    if problem.conflicts != "priority":
+        return ()
+    by_name = {n.name: n for n in problem.norms}
+    found = []
+    for conflict in norm_conflicts(problem.norms):
+        if norm.name not in (conflict.first, conflict.second):
+            continue
+        other = by_name[conflict.second if norm.name == conflict.first else conflict.first]
+        if other.priority > norm.priority:
+            found.append(other.condition)
+    return tuple(found)

@@ -23,7 +23,14 @@ from engine.scenario import load_scenario
 from tests.conftest import EXAMPLES
 from tests.strategies import decision_problems
 
-DISCRETE = ["av_emergency", "heinz", "heinz_policies", "heinz_uncertain", "icu_triage", "ross_conflict"]
+DISCRETE = [
+    "av_emergency",
+    "heinz",
+    "heinz_policies",
+    "heinz_uncertain",
+    "icu_triage",
+    "ross_conflict",
+]
 TOL = 1e-12
 
 

@@ -25,10 +25,10 @@ from typer.testing import CliRunner
 from engine.decision.pipeline import decide
 from engine.errors import InvalidProblem, ScenarioError
 from engine.ir import Clause, DecisionProblem, Norm
+from engine.ir.conflicts import joint_condition, norm_conflicts
 from engine.kernel.compiled import compile_problem
 from engine.kernel.decide import decide_rows
 from engine.scenario import load_scenario
-from engine.ir.conflicts import joint_condition, norm_conflicts
 from engine.semantics.events import violation_clauses
 from phronesis.cli.app import app
 from tests.conftest import EXAMPLES

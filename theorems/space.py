@@ -23,7 +23,7 @@ import numpy as np
 
 from engine.kernel.batch import DecisionBatch
 from engine.kernel.decide import decide_rows
-from engine.kernel.space import decide_assignments, space_tables
+from engine.kernel.space import decide_assignments, evidence_index, space_tables
 from theorems.task import Task
 
 #: assignments decided per kernel call
@@ -57,13 +57,7 @@ def digits_of(task: Task, numbers: np.ndarray) -> np.ndarray:
 
 def index_of(task: Task, digits: np.ndarray) -> np.ndarray:
     """The kernel's evidence index matrix for digits (``|states|`` becomes -1)."""
-    columns = task.compiled.columns
-    bases = radices(task)
-    index = np.full((len(digits), len(columns)), -1, dtype=np.intp)
-    for k, name in enumerate(task.observables):
-        column = digits[:, k]
-        index[:, columns.index(name)] = np.where(column == bases[k] - 1, -1, column)
-    return index
+    return evidence_index(task.compiled, task.observables, digits)
 
 
 def chunks(

@@ -168,14 +168,23 @@ def decide_assignments(tables: SpaceTables, start: int, stop: int) -> DecisionBa
 
 
 def _index(tables: SpaceTables, start: int, stop: int) -> np.ndarray:
-    """The evidence index matrix (rows x ``compiled.columns``, -1 unobserved) of assignments
-    ``start`` .. ``stop - 1``."""
-    columns = tables.compiled.columns
+    """The evidence index matrix of assignments ``start`` .. ``stop - 1``."""
     numbers = np.arange(start, stop, dtype=np.int64)
-    index = np.full((len(numbers), len(columns)), -1, dtype=np.intp)
-    if not tables.cards:
-        return index
-    digits = np.unravel_index(numbers, tuple(c + 1 for c in tables.cards))
-    for name, d, card in zip(tables.observables, digits, tables.cards, strict=True):
-        index[:, columns.index(name)] = np.where(d == card, -1, d)
+    radices = tuple(c + 1 for c in tables.cards)
+    if not radices:
+        return evidence_index(tables.compiled, (), np.zeros((len(numbers), 0), dtype=np.intp))
+    digits = np.stack(np.unravel_index(numbers, radices), axis=1)
+    return evidence_index(tables.compiled, tables.observables, digits)
+
+
+def evidence_index(
+    compiled: CompiledProblem, observables: Sequence[str], digits: np.ndarray
+) -> np.ndarray:
+    """The kernel's evidence index matrix (rows x ``compiled.columns``, -1 unobserved) of
+    assignment digits (rows x ``observables``; digit |X_i| means not observed)."""
+    columns = compiled.columns
+    index = np.full((len(digits), len(columns)), -1, dtype=np.intp)
+    for k, name in enumerate(observables):
+        card = len(compiled.problem.states(name))
+        index[:, columns.index(name)] = np.where(digits[:, k] == card, -1, digits[:, k])
     return index

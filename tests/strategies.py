@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from hypothesis import strategies as st
@@ -11,6 +12,8 @@ from engine.ir import (
     Clause,
     DecisionNode,
     DecisionProblem,
+    DoubleEffect,
+    Effect,
     Norm,
     Theory,
     ValueDimension,
@@ -30,9 +33,12 @@ def decision_problems(
     max_variables: int = 3,
     handlings=("ignore", "penalty", "constraint"),
     kinds=("cardinal",),
+    deontic: bool = False,
 ):
     """Small random problems: a DAG of chance variables (the decision may be a parent),
-    utilities over random parents, random norms and theories."""
+    utilities over random parents, random norms and theories. ``deontic`` adds issue 15's
+    semantics: norms may be contrary-to-duty (name an earlier norm as ``violated``) and one
+    theory may be a double effect theory over random effects the decision influences."""
     n_options = draw(st.integers(2, 3))
     decision = DecisionNode("d", tuple(f"o{i}" for i in range(n_options)))
     variables: list[Variable] = []
@@ -58,9 +64,15 @@ def decision_problems(
         )
         values.append(ValueDimension(f"v{k}", parents, table))
     norms = []
-    for k in range(draw(st.integers(0, 2))):
+    for k in range(draw(st.integers(0, 3 if deontic else 2))):
         variable = draw(st.sampled_from(variables))
         state = draw(st.sampled_from(variable.states))
+        earlier = [n.name for n in norms]
+        violated = (
+            tuple(draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True)))
+            if deontic and earlier
+            else ()
+        )
         norms.append(
             Norm(
                 name=f"n{k}",
@@ -69,6 +81,7 @@ def decision_problems(
                 condition=(Clause(variable.name, (state,)),),
                 weight=float(draw(st.integers(0, 5))),
                 threshold=draw(st.sampled_from([0.0, 0.3, 0.6])),
+                violated=violated,
             )
         )
     n_theories = draw(st.integers(1, 3))
@@ -83,6 +96,20 @@ def decision_problems(
         )
         for k in range(n_theories)
     )
+    influenced = _influenced(cpts)
+    if deontic and influenced and draw(st.booleans()):
+        theories = (
+            dataclasses.replace(
+                theories[0],
+                kind="double_effect",
+                double_effect=DoubleEffect(
+                    tuple(_effect(draw, f"g{k}", variables, influenced) for k in range(2)),
+                    tuple(_effect(draw, f"b{k}", variables, influenced) for k in range(2)),
+                    float(draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]))),
+                ),
+            ),
+            *theories[1:],
+        )
     return DecisionProblem(
         name="random",
         variables=tuple(variables),
@@ -92,3 +119,24 @@ def decision_problems(
         norms=tuple(norms),
         theories=theories,
     )
+
+
+def _influenced(cpts: list[CPT]) -> list[str]:
+    """The chance variables the decision ``d`` influences (CPTs are in topological order)."""
+    found: set[str] = {"d"}
+    for cpt in cpts:
+        if found.intersection(cpt.parents):
+            found.add(cpt.child)
+    return sorted(found - {"d"})
+
+
+def _effect(draw, name: str, variables: list[Variable], influenced: list[str]) -> Effect:
+    """An effect on one influenced variable, and maybe a clause on a second variable."""
+    chosen = draw(st.sampled_from(influenced))
+    first = next(v for v in variables if v.name == chosen)
+    states = sorted(draw(st.sets(st.sampled_from(first.states), min_size=1)))
+    clauses = [Clause(first.name, tuple(states))]
+    other = draw(st.sampled_from(variables))
+    if other.name != first.name and draw(st.booleans()):
+        clauses.append(Clause(other.name, (draw(st.sampled_from(other.states)),)))
+    return Effect(name, tuple(clauses), float(draw(st.integers(1, 5))))

@@ -38,7 +38,8 @@ from engine.ir.graph import ancestral_set
 from engine.rules.base import centre, inverse_scale
 from engine.semantics.assessment import Assessment
 from engine.semantics.cvar import cvar_batched, parse_risk
-from engine.semantics.events import binds, event_indicator, theory_matrices, violation_clauses
+from engine.semantics.double_effect import double_effect_excluded, effects, theory_effects
+from engine.semantics.events import event_indicator, theory_matrices, violable, violation_clauses
 from engine.semantics.risk import broadcast_to_grid, risk_targets
 
 if TYPE_CHECKING:
@@ -150,11 +151,28 @@ def evaluate_draws(
             joint(variables) * event[None, None], axis=tuple(range(2, 2 + len(variables)))
         )
         for i, option in enumerate(options):
-            if binds(norm, option):
+            if violable(problem, norm, option):
                 violation[:, i, j] = probability[:, i]
     weights, penalties = theory_matrices(problem, problem.theories)
     cw = expected @ weights.T - violation @ penalties.T
     return expected, violation, cw
+
+
+def effects_per_draw(
+    problem: DecisionProblem, evidence: Mapping[str, str], draws: ParameterSamples
+) -> np.ndarray:
+    """P(effect | do(a), e) (S, options, effects) of every double effect theory's effects
+    under every draw (:mod:`engine.semantics.double_effect`)."""
+    joint = _Contraction(problem, evidence, draws)
+    listed = effects(problem)
+    found = np.zeros((draws.samples, len(problem.decision.options), len(listed)))
+    for k, effect in enumerate(listed):
+        variables = tuple(dict.fromkeys(c.variable for c in effect.when))
+        event = event_indicator(problem, variables, (effect.when,))
+        found[:, :, k] = np.sum(
+            joint(variables) * event[None, None], axis=tuple(range(2, 2 + len(variables)))
+        )
+    return found
 
 
 def cvar_draws(
@@ -187,7 +205,7 @@ def cvar_draws(
             u = u + weights[None, :, j].reshape(1, -1, *([1] * len(shape))) * grid[:, None]
         for j in penalised:
             norm = problem.norms[j]
-            if not binds(norm, option):
+            if not violable(problem, norm, option):
                 continue
             groups = violation_clauses(problem, norm)
             variables = tuple(dict.fromkeys(c.variable for g in groups for c in g))
@@ -240,6 +258,10 @@ def probability_best(
     permitted = np.ones(cw.shape[:2], dtype=bool)
     if hard:
         permitted = ~np.any(violation[:, :, hard] > thresholds[hard] + 1e-12, axis=-1)
+    tests = theory_effects(problem)
+    if tests:
+        effects = effects_per_draw(problem, evidence, draws)
+        permitted &= ~double_effect_excluded(tests, effects, np.asarray(settings.credences))
     if settings.rule == "mec" and not settings.criteria_names:
         best = _best_mec(cw, permitted, settings, options)
     else:

@@ -49,11 +49,7 @@ def choose(
     options = assessment.options
     scores: dict[str, float | None] = dict.fromkeys(options)
     if not permissible:
-        reason = "no option is permissible: " + "; ".join(
-            f"{e.option} violates {e.norm} with probability {e.probability:.3g} "
-            f"> threshold {e.threshold:.3g}"
-            for e in excluded
-        )
+        reason = "no option is permissible: " + "; ".join(e.describe() for e in excluded)
         return Choice(None, reason, None, (), scores, None, (), (), ())
     aggregate, order = aggregate_options(assessment, permissible, settings, criteria)
     if not linear:

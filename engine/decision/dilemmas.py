@@ -54,7 +54,7 @@ def dilemmas(
     A problem with latent continuous variables gets every structural conflict with probability
     ``None`` (not computed), and refuses ``conflicts: abstain``, which needs it.
     """
-    conflicts = norm_conflicts(problem.norms)
+    conflicts = norm_conflicts(problem.norms, problem.decision.options)
     if not conflicts:
         return ()
     if problem.is_hybrid:

@@ -55,7 +55,7 @@ def explain(
     by_theory = _sum_by(contributions, None, lambda x: x.theory)
     chosen = None if abstain else assessment.options[permissible[order[0]]]
     filter_decisive = [
-        e.norm for e in exclusions if chosen is not None and e.option == unconstrained_best
+        e.source for e in exclusions if chosen is not None and e.option == unconstrained_best
     ]
     decisive = _decisive_principle(
         settings, contributions, filter_decisive, by_value, by_norm, by_theory
@@ -199,6 +199,12 @@ def narrative(
             "the tie was broken by name."
         )
     for exclusion in explanation.exclusions:
+        if exclusion.theory:
+            lines.append(
+                f"'{exclusion.option}' is impermissible under theory '{exclusion.theory}' "
+                f"(double effect): {exclusion.reason}."
+            )
+            continue
         lines.append(
             f"'{exclusion.option}' is impermissible: it violates norm '{exclusion.norm}' with "
             f"probability {exclusion.probability:.3g} > threshold {exclusion.threshold:.3g}."

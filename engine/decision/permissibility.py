@@ -1,13 +1,17 @@
 """Permissibility: the hard norms (side-constraints of a theory with positive credence) and the
-options whose violation probability exceeds a hard norm's threshold."""
+options whose violation probability exceeds a hard norm's threshold; the options a double
+effect theory with positive credence fails."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from engine.decision.result import Exclusion
 from engine.ir import DecisionProblem
 from engine.semantics.assessment import Assessment
+from engine.semantics.double_effect import failure_reason, theory_effects
 from engine.semantics.events import theory_endorses
 
 VIOLATION_TOLERANCE = 1e-12
@@ -16,7 +20,9 @@ VIOLATION_TOLERANCE = 1e-12
 def exclusions(
     problem: DecisionProblem, assessment: Assessment, credences: np.ndarray
 ) -> list[Exclusion]:
-    """Every (option, hard norm) with P(violation) above the norm's threshold."""
+    """Every (option, hard norm) with P(violation) above the norm's threshold, then every
+    (option, double effect theory with positive credence) whose test the option fails
+    (:mod:`engine.semantics.double_effect`)."""
     hard = hard_norms(problem, credences)
     found = []
     for i, option in enumerate(assessment.options):
@@ -25,6 +31,16 @@ def exclusions(
             p = float(assessment.violation[i, j])
             if p > norm.threshold + VIOLATION_TOLERANCE:
                 found.append(Exclusion(option, norm.name, p, norm.threshold))
+    if assessment.effect_probability is None:
+        return found
+    for test in theory_effects(problem):
+        if not credences[test.theory] > 0:
+            continue
+        theory = problem.theories[test.theory].name
+        for i, option in enumerate(assessment.options):
+            reason = failure_reason(problem, test, assessment.effect_probability[i])
+            if reason is not None:
+                found.append(Exclusion(option, "", math.nan, math.nan, theory, reason))
     return found
 
 

@@ -92,22 +92,41 @@ class Contribution:
 
 @dataclass(frozen=True, slots=True)
 class Exclusion:
-    """An option made impermissible by a hard norm: P(violation) > threshold."""
+    """An option made impermissible by a hard norm (P(violation) > threshold), or, with
+    ``theory`` and ``reason`` set, by a double effect theory's test."""
 
     option: str
     norm: str
     probability: float
     threshold: float
+    theory: str = ""
+    reason: str = ""
+
+    @property
+    def source(self) -> str:
+        """The norm, or the double effect theory, that excludes the option."""
+        return self.norm or self.theory
+
+    def describe(self) -> str:
+        """``a violates n with probability 0.3 > threshold 0``, or which double effect
+        condition failed."""
+        if self.theory:
+            return f"{self.option} fails the double effect test of {self.theory}: {self.reason}"
+        return (
+            f"{self.option} violates {self.norm} with probability {self.probability:.3g} "
+            f"> threshold {self.threshold:.3g}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(
-            {
-                "option": self.option,
-                "norm": self.norm,
-                "probability": self.probability,
-                "threshold": self.threshold,
-            }
-        )
+        found: dict[str, Any] = {
+            "option": self.option,
+            "norm": self.norm,
+            "probability": self.probability,
+            "threshold": self.threshold,
+        }
+        if self.theory:
+            found |= {"theory": self.theory, "reason": self.reason}
+        return json_safe(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +280,7 @@ def option_reports(
             choiceworthiness=named(assessment.theory_names, assessment.choiceworthiness[i]),
             score=scores[option],
             norm_violation=named(assessment.norm_names, assessment.violation[i]),
-            excluded_by=tuple(e.norm for e in excluded if e.option == option),
+            excluded_by=tuple(e.source for e in excluded if e.option == option),
         )
         for i, option in enumerate(assessment.options)
     )

@@ -25,6 +25,8 @@ from engine.ir.nodes import UTILITY_DISTRIBUTIONS as UTILITY_DISTRIBUTIONS
 from engine.ir.nodes import Clause as Clause
 from engine.ir.nodes import CPTUncertainty as CPTUncertainty
 from engine.ir.nodes import DecisionNode as DecisionNode
+from engine.ir.nodes import DoubleEffect as DoubleEffect
+from engine.ir.nodes import Effect as Effect
 from engine.ir.nodes import Norm as Norm
 from engine.ir.nodes import ParameterUncertainty as ParameterUncertainty
 from engine.ir.nodes import Policy as Policy

@@ -16,6 +16,7 @@ import numpy as np
 
 from engine.errors import InvalidProblem
 from engine.ir.conflicts import norm_conflicts
+from engine.ir.effect_checks import check_double_effect
 from engine.ir.fields import (
     MAX_MAGNITUDE,
     check_bounded,
@@ -43,6 +44,7 @@ from engine.ir.normative_checks import (
     check_norm,
     check_policy,
     check_theory,
+    check_violation_references,
 )
 from engine.ir.width import largest_factor
 
@@ -82,13 +84,15 @@ def check_problem(problem: DecisionProblem) -> None:
     NORMS.check("norms", len(problem.norms))
     for norm in problem.norms:
         check_norm(norm, problem, states, MODALITIES)
-    norm_conflicts(problem.norms)  # within the conflicts limit
     unique_names("norms", (n.name for n in problem.norms))
+    check_violation_references(problem)
+    norm_conflicts(problem.norms, problem.decision.options)  # within the conflicts limit
     check_conflict_resolution(problem, CONFLICT_RESOLUTIONS)
     if not problem.theories:
         raise InvalidProblem("theories", "at least one theory is required (found none)")
     for theory in problem.theories:
         check_theory(theory, problem, THEORY_KINDS, NORM_HANDLINGS)
+        check_double_effect(theory, problem, states)
     unique_names("theories", (t.name for t in problem.theories))
     check_credences("theories", [(t.name, t.credence) for t in problem.theories])
     for policy in problem.policies:

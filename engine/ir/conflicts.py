@@ -1,17 +1,21 @@
 """Which norms override or clash with which: defeat among defeasible norms, and conflicts of
 norms (dilemmas) that no single option can satisfy.
 
-A *conflict* is a pair of norms that bind complementary options where both are in force:
+A *conflict* is a pair of norms such that every option violates one of them where both are in
+force, for instance
 
 - two obligations to different options (whatever is chosen violates one of them);
 - an obligation to ``o`` and a prohibition of ``o``;
+- prohibitions of the only two options;
 
-with jointly satisfiable conditions (on each variable both name, the clauses intersect) and
-neither defeating the other (:func:`defeaters`). This is the "conflict of prima facie duties"
-of Ross 1930 (*The Right and the Good*, ch. 2) and the deontic dilemma O(a) and O(b) with
-a, b incompatible (McConnell 2018, "Moral Dilemmas", *Stanford Encyclopedia of Philosophy*,
-sec. 1; Horty 2012, *Reasons as Defaults*, ch. 3). The problem's ``conflicts`` setting
-resolves one (see :func:`priority_defeaters` and :mod:`engine.decision.dilemmas`).
+(contrary-to-duty norms counted only under the options that violate the norms they refer to,
+:func:`engine.ir.deontic.violable`), with jointly satisfiable conditions (on each variable
+both name, the clauses intersect) and neither defeating the other (:func:`defeaters`). This
+is the "conflict of prima facie duties" of Ross 1930 (*The Right and the Good*, ch. 2) and
+the deontic dilemma O(a) and O(b) with a, b incompatible (McConnell 2018, "Moral Dilemmas",
+*Stanford Encyclopedia of Philosophy*, sec. 1; Horty 2012, *Reasons as Defaults*, ch. 3).
+The problem's ``conflicts`` setting resolves one (see :func:`priority_defeaters` and
+:mod:`engine.decision.dilemmas`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from engine.ir.deontic import referenced_condition, violable
 from engine.ir.limits import CONFLICTS
 from engine.ir.nodes import Clause, Norm
 
@@ -71,40 +76,39 @@ def _defeats(defeater: Norm, norm: Norm) -> bool:
 
 
 @lru_cache(maxsize=64)
-def norm_conflicts(norms: tuple[Norm, ...]) -> tuple[NormConflict, ...]:
-    """Every conflicting pair among ``norms``, in the order the norms are listed (O(K^2) for K
-    norms, computed once per norm tuple).
+def norm_conflicts(norms: tuple[Norm, ...], options: tuple[str, ...]) -> tuple[NormConflict, ...]:
+    """Every conflicting pair among ``norms`` over the decision's ``options``, in the order the
+    norms are listed (O(K^2) for K norms, computed once per norm tuple).
 
     Examples
     --------
     >>> promise = Norm("promise", "obligation", "meet_friend", (Clause("met", ("yes",)),))
     >>> rescue = Norm("rescue", "obligation", "help_victim", (Clause("crash", ("yes",)),))
-    >>> [c.describe() for c in norm_conflicts((promise, rescue))]
+    >>> options = ("meet_friend", "help_victim")
+    >>> [c.describe() for c in norm_conflicts((promise, rescue), options)]
     ["promise vs rescue where met in ['yes'] and crash in ['yes']"]
     """
+    by_name = {n.name: n for n in norms}
+    every = (1 << len(options)) - 1
+    bound = [sum(1 << k for k, o in enumerate(options) if violable(by_name, n, o)) for n in norms]
     beaten = [{id(d) for d in defeaters(norms, n)} for n in norms]
     found = []
     for i, first in enumerate(norms):
+        if not bound[i]:
+            continue
         for j in range(i + 1, len(norms)):
-            second = norms[j]
-            if not _complementary(first, second):
+            if not bound[j] or bound[i] | bound[j] != every:
                 continue
+            second = norms[j]
             if id(first) in beaten[j] or id(second) in beaten[i]:
                 continue
-            joint = joint_condition(first.condition, second.condition)
+            joint = joint_condition(
+                referenced_condition(by_name, first), referenced_condition(by_name, second)
+            )
             if joint is not None:
                 found.append(NormConflict(first.name, second.name, joint))
     CONFLICTS.check("norms", len(found))
     return tuple(found)
-
-
-def _complementary(first: Norm, second: Norm) -> bool:
-    """No option satisfies both: obligations to different options, or an obligation and a
-    prohibition of the same option."""
-    kinds = {first.modality, second.modality}
-    if kinds == {"obligation"}:
-        return first.option != second.option
-    return kinds == {"obligation", "prohibition"} and first.option == second.option
 
 
 def joint_condition(
@@ -112,8 +116,8 @@ def joint_condition(
 ) -> tuple[Clause, ...] | None:
     """The conjunction of two conditions, one clause per variable (states intersected,
     intervals narrowed), or ``None`` when no state of the world satisfies both."""
-    merged = {c.variable: c for c in first}
-    for clause in second:
+    merged: dict[str, Clause] = {}
+    for clause in (*first, *second):
         known = merged.get(clause.variable)
         if known is None:
             merged[clause.variable] = clause
@@ -140,7 +144,7 @@ def priority_defeaters(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clau
         return ()
     by_name = {n.name: n for n in problem.norms}
     found = []
-    for conflict in norm_conflicts(problem.norms):
+    for conflict in norm_conflicts(problem.norms, problem.decision.options):
         if norm.name not in (conflict.first, conflict.second):
             continue
         other = by_name[conflict.second if norm.name == conflict.first else conflict.first]

@@ -31,7 +31,8 @@ OMIT_AT_DEFAULT: dict[str, frozenset[str]] = {
     "ValueDimension": frozenset({"linear"}),
     "Policy": frozenset({"abstraction", "cases", "tolerance", "confidence"}),
     "Clause": frozenset({"above", "below"}),
-    "Norm": frozenset({"unless"}),
+    "Norm": frozenset({"unless", "violated"}),
+    "Theory": frozenset({"double_effect"}),
 }
 
 #: The key that tells the members of a union apart (and names the kind of a file).

@@ -19,7 +19,7 @@ from typing import Literal
 from engine.ir.continuous import LinearTerm
 
 Modality = Literal["obligation", "prohibition", "permission"]
-TheoryKind = Literal["cardinal", "ordinal", "deontic"]
+TheoryKind = Literal["cardinal", "ordinal", "deontic", "double_effect"]
 NormHandling = Literal["ignore", "penalty", "constraint"]
 Formalism = Literal["deontological", "consequentialist", "virtue", "mixed"]
 Abstraction = Literal["ordering", "conditional", "rule"]
@@ -27,7 +27,7 @@ UtilityDistribution = Literal["normal", "interval"]
 ConflictResolution = Literal["weight", "priority", "abstain"]
 
 MODALITIES: tuple[str, ...] = ("obligation", "prohibition", "permission")
-THEORY_KINDS: tuple[str, ...] = ("cardinal", "ordinal", "deontic")
+THEORY_KINDS: tuple[str, ...] = ("cardinal", "ordinal", "deontic", "double_effect")
 NORM_HANDLINGS: tuple[str, ...] = ("ignore", "penalty", "constraint")
 FORMALISMS: tuple[str, ...] = ("deontological", "consequentialist", "virtue", "mixed")
 ABSTRACTIONS: tuple[str, ...] = ("ordering", "conditional", "rule")
@@ -120,6 +120,11 @@ class Norm:
 
     A permission carries no exceptions (narrow its condition instead).
 
+    A *contrary-to-duty* norm names in ``violated`` the norms whose violation is part of its
+    condition (Chisholm 1963): it is violated under ``a`` only where each of them is violated
+    under ``a`` too (:func:`engine.semantics.events.violable`). References may chain but not
+    cycle.
+
     A norm is *hard* for a theory whose ``norm_handling`` is ``constraint``: an option whose
     probability of violating it exceeds ``threshold`` is impermissible.
     """
@@ -135,6 +140,42 @@ class Norm:
     source: str = ""
     description: str = ""
     unless: tuple[tuple[Clause, ...], ...] = ()
+    violated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """An outcome an option may bring about: the event ``when`` (a conjunction of clauses on
+    chance variables the decision influences), of size ``amount`` > 0 in the proportionality
+    test of :class:`DoubleEffect`."""
+
+    name: str
+    when: tuple[Clause, ...]
+    amount: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class DoubleEffect:
+    """The doctrine of double effect as a test of each option (Aquinas, *Summa Theologiae*
+    II-II q. 64 a. 7; McIntyre 2019, "Doctrine of Double Effect", *Stanford Encyclopedia of
+    Philosophy*, sec. 1; the causal reading of Lindner, Bentzen and Nebel 2017, "The HERA
+    approach to morally competent robots", IROS, sec. III).
+
+    Option ``a`` passes under evidence ``e`` when
+
+    - *means*: no bad effect it brings about (P(bad | do(a), e) > 0) lies on a causal path
+      from the decision to a good effect it brings about (a variable of the bad event is an
+      ancestor, in the network, of a variable of the good event), and
+    - *proportionality*: sum_g amount_g P(g | do(a), e) >= ``proportion`` *
+      sum_b amount_b P(b | do(a), e).
+
+    An option that fails is impermissible while the theory has positive credence, like one
+    excluded by a side-constraint (:mod:`engine.semantics.double_effect`).
+    """
+
+    good: tuple[Effect, ...]
+    bad: tuple[Effect, ...]
+    proportion: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +188,8 @@ class Theory:
                   - [handling = penalty] sum_{n in N_T} weight_n P(viol_n | do(a), e)
 
     ``norms`` is N_T, the norms the theory endorses; ``None`` means every norm of the problem.
+    A ``double_effect`` theory (kind ``double_effect``) also excludes the options that fail its
+    :class:`DoubleEffect` test.
     """
 
     name: str
@@ -156,6 +199,7 @@ class Theory:
     norm_handling: NormHandling = "ignore"
     norms: tuple[str, ...] | None = None
     description: str = ""
+    double_effect: DoubleEffect | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from engine.errors import InvalidProblem, listing, quote
+from engine.ir.conflicts import defeaters, norm_conflicts
+from engine.ir.deontic import reference_cycle
 from engine.ir.fields import check_bounded, check_finite, check_name, unique_names
 from engine.ir.nodes import ABSTRACTIONS, Clause, Norm, Policy, Theory
 
@@ -97,6 +99,7 @@ def check_norm(
         if not exception:
             raise InvalidProblem(field, "expected at least one clause, found an empty exception")
         check_condition(field, exception, problem, states)
+    _check_references(norm, problem)
     if check_bounded(f"{where}.weight", norm.weight) < 0:
         raise InvalidProblem(f"{where}.weight", f"expected a weight >= 0, found {norm.weight}")
     threshold = check_finite(f"{where}.threshold", norm.threshold)
@@ -106,6 +109,69 @@ def check_norm(
         )
     if isinstance(norm.priority, bool) or not isinstance(norm.priority, int):
         raise InvalidProblem(f"{where}.priority", f"expected an integer, found {norm.priority!r}")
+
+
+def _check_references(norm: Norm, problem: DecisionProblem) -> None:
+    """A contrary-to-duty condition (``violated``) names other obligations or prohibitions,
+    each once; a permission has none (it is never violated and defeats only through its
+    condition)."""
+    where = f"norms.{norm.name}.condition.violated"
+    if norm.violated and norm.modality == "permission":
+        raise InvalidProblem(
+            where,
+            "a permission cannot be contrary-to-duty: its defeat must not depend on the option "
+            "chosen; state it as an obligation or prohibition, or drop `violated`",
+        )
+    if not norm.violated:
+        return
+    unique_names(where, norm.violated)
+    by_name = {n.name: n for n in problem.norms}
+    for name in norm.violated:
+        if name == norm.name:
+            raise InvalidProblem(where, f"norm {name!r} refers to its own violation (a cycle)")
+        other = by_name.get(name)
+        if other is None:
+            raise InvalidProblem(
+                where, f"unknown norm {quote(name)}; expected one of {listing(tuple(by_name))}"
+            )
+        if other.modality == "permission":
+            raise InvalidProblem(
+                where,
+                f"norm {name!r} is a permission, which is never violated; refer to an "
+                "obligation or a prohibition",
+            )
+
+
+def check_violation_references(problem: DecisionProblem) -> None:
+    """No cycle among ``violated`` references, and no contrary-to-duty norm defeats another
+    (its condition would depend on the option chosen, which defeat cannot express)."""
+    cycle = reference_cycle(problem.norms)
+    if cycle is not None:
+        raise InvalidProblem(
+            f"norms.{cycle[0]}.condition.violated",
+            f"contrary-to-duty references form a cycle: {' -> '.join(cycle)}; a norm cannot "
+            "be in force because of its own violation",
+        )
+    if not any(n.violated for n in problem.norms):
+        return
+    beats = [(d, n) for n in problem.norms for d in defeaters(problem.norms, n)]
+    if problem.conflicts == "priority":
+        by_name = {n.name: n for n in problem.norms}
+        for conflict in norm_conflicts(problem.norms, problem.decision.options):
+            low, high = sorted(
+                (by_name[conflict.first], by_name[conflict.second]), key=lambda n: n.priority
+            )
+            if high.priority > low.priority:
+                beats.append((high, low))
+    for beater, beaten in beats:
+        if beater.violated:
+            raise InvalidProblem(
+                f"norms.{beater.name}.condition.violated",
+                f"contrary-to-duty norm {beater.name!r} would defeat {beaten.name!r}, but a "
+                "defeater acts through its condition alone, which cannot depend on the option "
+                f"chosen: drop `violated` from it, give it a priority no higher than "
+                f"{beaten.name!r}'s, or make {beaten.name!r} not defeasible",
+            )
 
 
 def check_conflict_resolution(problem: DecisionProblem, resolutions: tuple[str, ...]) -> None:

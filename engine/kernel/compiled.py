@@ -115,7 +115,7 @@ def compile_problem(
         )
     if on_silence not in ON_SILENCE:
         raise PolicyError(f"on_silence={on_silence!r}: expected one of {', '.join(ON_SILENCE)}")
-    if problem.conflicts == "abstain" and norm_conflicts(problem.norms):
+    if problem.conflicts == "abstain" and norm_conflicts(problem.norms, problem.decision.options):
         raise InvalidProblem(
             "conflicts",
             f"problem {problem.name!r} abstains on dilemmas (conflicts: abstain), which only "

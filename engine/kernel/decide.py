@@ -33,6 +33,7 @@ from engine.kernel.verdict import (
     settings_groups,
     verdict,
 )
+from engine.semantics.double_effect import double_effect_excluded
 from engine.semantics.events import theory_endorses
 
 
@@ -182,6 +183,10 @@ def decide_evaluated(
     if cw is None:
         cw = _choiceworthiness(compiled, evaluation, parameters)
     permissible = evaluation.possible & ~_excluded(compiled, evaluation.violation, row_credences)
+    if compiled.structure.effect_tests:
+        permissible &= ~double_effect_excluded(
+            compiled.structure.effect_tests, evaluation.effects, row_credences
+        )
 
     chosen = np.full(n, -1, dtype=np.intp)
     abstention = np.zeros(n, dtype=np.int8)

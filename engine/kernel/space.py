@@ -102,7 +102,7 @@ def space_tables(compiled: CompiledProblem, observables: Sequence[str]) -> Space
     observables = tuple(observables)
     cards = tuple(len(problem.states(v)) for v in observables)
     grid = int(np.prod(np.array(cards, dtype=np.int64)))
-    reductions = (*structure.values, *structure.norms, *structure.cases)
+    reductions = (*structure.values, *structure.norms, *structure.cases, *structure.effects)
     numerators = np.zeros((len(reductions) + 1, len(options), *cards))
     rows = [{decision: option} for option in options]
     label = {name: k + 1 for k, name in enumerate(observables)}
@@ -157,12 +157,13 @@ def decide_assignments(tables: SpaceTables, start: int, stop: int) -> DecisionBa
     evidence = sums[:, :, -1:]
     possible = evidence[:, :, 0] > 0
     ratio = sums[:, :, :-1] / np.where(evidence > 0, evidence, np.inf)  # 0 where impossible
-    v, k = len(structure.values), len(structure.norms)
+    v, k, c = len(structure.values), len(structure.norms), len(structure.cases)
     evaluation = Evaluation(
         expected=ratio[:, :, :v],
         violation=ratio[:, :, v : v + k],
-        cases=case_probability(ratio[:, :, v + k :], possible),
+        cases=case_probability(ratio[:, :, v + k : v + k + c], possible),
         possible=possible,
+        effects=ratio[:, :, v + k + c :],
     )
     return decide_evaluated(compiled, _index(tables, start, stop), evaluation, {})
 

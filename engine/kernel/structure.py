@@ -5,6 +5,7 @@ over a target set into a number (shared/DESIGN.md, "Decision semantics", steps 1
     EV_v(a)       = sum_x P(x | do(a), e) U_v(a, x)          (utility: (options, *cards))
     P(viol_n | a) = sum_x P(x | do(a), e) 1[event_n(x)] binds_n(a)
     P(case | e)   = sum_x P(x | do(a), e) 1[C(x)]   (the first a with P(e | do(a)) > 0)
+    P(effect | a) = sum_x P(x | do(a), e) 1[when(x)]   (double effect theories)
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.ir import DecisionProblem
+from engine.semantics.double_effect import TheoryEffects, theory_effects
+from engine.semantics.double_effect import effects as listed_effects
 from engine.semantics.events import (
-    binds,
     event_indicator,
     theory_endorses,
     theory_matrices,
+    violable,
     violation_clauses,
 )
 
@@ -41,6 +44,8 @@ class Structure:
     norms: tuple[Reduction, ...]
     cases: tuple[Reduction, ...]
     case_keys: tuple[tuple[str, int], ...]
+    effects: tuple[Reduction, ...]
+    effect_tests: tuple[TheoryEffects, ...]  # which effects each double effect theory reads
     value_weights: np.ndarray  # (theories, values)
     norm_penalties: np.ndarray  # (theories, norms)
     penalises: np.ndarray  # (theories, norms) bool: T weighs violations of norm k as a penalty
@@ -73,7 +78,7 @@ def problem_structure(problem: DecisionProblem) -> Structure:
         clauses = violation_clauses(problem, norm)
         variables = tuple(dict.fromkeys(c.variable for group in clauses for c in group))
         indicator = event_indicator(problem, variables, clauses)
-        bound = np.array([binds(norm, o) for o in options], dtype=np.float64)
+        bound = np.array([violable(problem, norm, o) for o in options], dtype=np.float64)
         table = bound.reshape(-1, *([1] * indicator.ndim)) * indicator[None]
         norms.append(Reduction(target(variables), table))
 
@@ -86,6 +91,13 @@ def problem_structure(problem: DecisionProblem) -> Structure:
             cases.append(Reduction(target(variables), every))  # read under a possible option
             keys.append((policy.name, k))
 
+    effects = []
+    for effect in listed_effects(problem):
+        variables = tuple(dict.fromkeys(c.variable for c in effect.when))
+        indicator = event_indicator(problem, variables, (effect.when,))
+        every = np.broadcast_to(indicator, (len(options), *indicator.shape)).astype(float)
+        effects.append(Reduction(target(variables), every))
+
     weights, penalties = theory_matrices(problem, problem.theories)
     penalises = np.array(
         [
@@ -95,12 +107,14 @@ def problem_structure(problem: DecisionProblem) -> Structure:
         dtype=bool,
     ).reshape(len(problem.theories), len(problem.norms))
     return Structure(
-        tuple(targets),
-        tuple(values),
-        tuple(norms),
-        tuple(cases),
-        tuple(keys),
-        weights,
-        penalties,
-        penalises,
+        targets=tuple(targets),
+        values=tuple(values),
+        norms=tuple(norms),
+        cases=tuple(cases),
+        case_keys=tuple(keys),
+        effects=tuple(effects),
+        effect_tests=theory_effects(problem),
+        value_weights=weights,
+        norm_penalties=penalties,
+        penalises=penalises,
     )

@@ -10,6 +10,8 @@ from engine.ir import (
     CPTUncertainty,
     DecisionNode,
     DecisionProblem,
+    DoubleEffect,
+    Effect,
     LinearTerm,
     Norm,
     ParameterUncertainty,
@@ -24,8 +26,17 @@ from engine.ir import (
 from engine.ir.fields import check_parents
 from engine.ir.limits import STATES
 from engine.scenario.hybrid import continuous_variables, logistic_cpt
-from engine.scenario.models import IntervalModel, ScenarioModel
+from engine.scenario.models import (
+    DoubleEffectModel,
+    EffectModel,
+    IntervalModel,
+    NormModel,
+    ScenarioModel,
+)
 from engine.scenario.tables import flatten_table, per_entry
+
+#: the key of a norm's condition that names violated norms (contrary-to-duty)
+VIOLATED = "violated"
 
 #: what a table with a continuous parent should be instead
 LOGISTIC_INSTEAD = (
@@ -111,25 +122,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
         ),
         cpts=tuple(cpts),
         values=tuple(values),
-        norms=tuple(
-            Norm(
-                name=n.name,
-                modality=n.modality,
-                option=n.option,
-                condition=tuple(clause(var, s) for var, s in n.condition.items()),
-                weight=n.weight,
-                priority=n.priority,
-                defeasible=n.defeasible,
-                threshold=n.threshold,
-                source=n.source,
-                description=n.description,
-                unless=tuple(
-                    tuple(clause(var, s) for var, s in exception.items())
-                    for exception in ([n.unless] if isinstance(n.unless, dict) else n.unless)
-                ),
-            )
-            for n in model.norms
-        ),
+        norms=tuple(_norm(n, states) for n in model.norms),
         theories=tuple(
             Theory(
                 name=t.name,
@@ -139,6 +132,7 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
                 norm_handling=t.norm_handling,
                 norms=None if t.norms is None else tuple(t.norms),
                 description=t.description,
+                double_effect=_double_effect(t.double_effect),
             )
             for t in model.theories
         ),
@@ -171,6 +165,59 @@ def to_problem(model: ScenarioModel, provenance: Provenance | None = None) -> De
         continuous=continuous,
         logistic=tuple(logistic),
     )
+
+
+def _norm(n: NormModel, states: dict[str, tuple[str, ...]]) -> Norm:
+    """A norm; the key ``violated`` in its condition names the norms whose violation the
+    condition requires (contrary-to-duty), the other keys are clauses."""
+    where = f"norms.{n.name}"
+    if VIOLATED in n.condition and VIOLATED in states:
+        raise InvalidProblem(
+            f"variables.{VIOLATED}",
+            f"a variable called {VIOLATED!r} clashes with the contrary-to-duty key of norm "
+            "conditions; rename the variable",
+        )
+    exceptions = [n.unless] if isinstance(n.unless, dict) else n.unless
+    if any(VIOLATED in exception for exception in exceptions):
+        raise InvalidProblem(
+            f"{where}.unless.{VIOLATED}",
+            "only a norm's condition may name violated norms; an exception is a condition "
+            "on chance variables",
+        )
+    referenced = n.condition.get(VIOLATED, [])
+    if isinstance(referenced, IntervalModel):
+        raise InvalidProblem(
+            f"{where}.condition.{VIOLATED}", "expected a norm name or a list of norm names"
+        )
+    return Norm(
+        name=n.name,
+        modality=n.modality,
+        option=n.option,
+        condition=tuple(clause(var, s) for var, s in n.condition.items() if var != VIOLATED),
+        weight=n.weight,
+        priority=n.priority,
+        defeasible=n.defeasible,
+        threshold=n.threshold,
+        source=n.source,
+        description=n.description,
+        unless=tuple(
+            tuple(clause(var, s) for var, s in exception.items()) for exception in exceptions
+        ),
+        violated=(referenced,) if isinstance(referenced, str) else tuple(referenced),
+    )
+
+
+def _double_effect(model: DoubleEffectModel | None) -> DoubleEffect | None:
+    if model is None:
+        return None
+
+    def effects(named: dict[str, EffectModel]) -> tuple[Effect, ...]:
+        return tuple(
+            Effect(name, tuple(clause(v, s) for v, s in e.when.items()), e.amount)
+            for name, e in named.items()
+        )
+
+    return DoubleEffect(effects(model.good), effects(model.bad), model.proportion)
 
 
 def clause(variable: str, value: str | list[str] | IntervalModel) -> Clause:

@@ -150,7 +150,12 @@ class NormModel(_Strict):
     name: Name
     modality: Literal["obligation", "prohibition", "permission"]
     option: Name
-    condition: dict[Name, ConditionValue] = {}
+    condition: dict[Name, ConditionValue] = Field(
+        default={},
+        description="Where the norm applies: chance variable -> state(s) or interval, all of "
+        "which must hold; the key `violated` names norms (one or a list) whose violation it "
+        "also requires (a contrary-to-duty norm).",
+    )
     weight: Number = 1.0
     priority: int = 0
     defeasible: bool = False
@@ -165,14 +170,40 @@ class NormModel(_Strict):
     )
 
 
+class EffectModel(_Strict):
+    when: dict[Name, ConditionValue] = Field(
+        min_length=1, description="The outcome: chance variable -> state(s), all holding."
+    )
+    amount: Number = Field(default=1.0, description="Its size in the proportionality test.")
+
+
+class DoubleEffectModel(_Strict):
+    good: dict[Name, EffectModel] = Field(
+        min_length=1, description="Good effects by name (what the option aims at)."
+    )
+    bad: dict[Name, EffectModel] = Field(
+        min_length=1, description="Bad effects by name (harms the option may bring about)."
+    )
+    proportion: Number = Field(
+        default=1.0,
+        description="The good must be at least this multiple of the bad (expected amounts).",
+    )
+
+
 class TheoryModel(_Strict):
     name: Name
-    kind: Literal["cardinal", "ordinal", "deontic"]
+    kind: Literal["cardinal", "ordinal", "deontic", "double_effect"]
     credence: Number
     value_weights: dict[Name, Number] = {}
     norm_handling: Literal["ignore", "penalty", "constraint"] = "ignore"
     norms: list[Name] | None = None
     description: str = ""
+    double_effect: DoubleEffectModel | None = Field(
+        default=None,
+        description="kind double_effect: an option is impermissible when a bad effect it "
+        "brings about is a means to a good one (on a causal path to it in the network), or "
+        "when the good does not outweigh the bad by `proportion`.",
+    )
 
 
 class PolicyCaseModel(_Strict):

@@ -4,6 +4,7 @@ per theory.
 
     EV_v(a)        = sum_x P(x | do(a), e) U_v(a, x)
     P(viol_n | a)  = P(event_n(a) | do(a), e)
+    P(effect | a)  = P(when | do(a), e)   (double effect theories)
     CW_T(a)        = sum_v w_{T,v} EV_v(a)
                      - [handling_T = penalty] sum_{n in N_T} weight_n P(viol_n | a)
 """
@@ -18,7 +19,8 @@ import numpy as np
 from engine.backends.protocol import InferenceBackend
 from engine.ir import DecisionProblem
 from engine.semantics.assessment import Assessment
-from engine.semantics.events import binds, event_indicator, theory_matrices, violation_clauses
+from engine.semantics.double_effect import effects
+from engine.semantics.events import event_indicator, theory_matrices, violable, violation_clauses
 from engine.semantics.sampled import sampled_quantities
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ def assess(
             axis=tuple(range(1, len(variables) + 1)),
         )
         for i, option in enumerate(options):
-            if binds(norm, option):
+            if violable(problem, norm, option):
                 violation[i, j] = float(probability[i])
 
     cases: dict[tuple[str, int], float] = {}
@@ -76,6 +78,15 @@ def assess(
             variables = tuple(dict.fromkeys(c.variable for c in case.when))
             mass = np.sum(joint(variables)[0] * event_indicator(problem, variables, (case.when,)))
             cases[(policy.name, k)] = float(mass)
+
+    listed = effects(problem)
+    effect = np.zeros((len(options), len(listed)))
+    for k, e in enumerate(listed):
+        variables = tuple(dict.fromkeys(c.variable for c in e.when))
+        effect[:, k] = np.sum(
+            joint(variables) * event_indicator(problem, variables, (e.when,))[None],
+            axis=tuple(range(1, len(variables) + 1)),
+        )
 
     weights, penalties = theory_matrices(problem, problem.theories)
     cw = expected @ weights.T - violation @ penalties.T
@@ -90,6 +101,7 @@ def assess(
         value_weights=weights,
         norm_penalties=penalties,
         case_probability=cases,
+        effect_probability=effect if listed else None,
     )
 
 

@@ -29,6 +29,9 @@ class Assessment:
     case_probability: dict[tuple[str, int], float] = field(default_factory=dict)
     #: for problems with continuous variables: how the expectations were sampled (ESS, errors)
     sampling: SamplingReport | None = None
+    #: (options, effects): P(effect | do(a), e) of every double effect theory's effects
+    #: (engine.semantics.double_effect.effects); ``None`` when the problem has none
+    effect_probability: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.ir import Clause, DecisionProblem, Norm, Theory
+from engine.ir import Clause, DecisionProblem, Norm, Theory, deontic
 from engine.ir.conflicts import NormConflict, defeaters, priority_defeaters
+from engine.ir.deontic import binds
+
+__all__ = [
+    "binds",
+    "conflict_clauses",
+    "event_indicator",
+    "in_force_clauses",
+    "in_force_under",
+    "theory_endorses",
+    "theory_matrices",
+    "violable",
+    "violation_clauses",
+]
 
 
 def theory_matrices(
@@ -26,56 +39,85 @@ def theory_matrices(
     return weights, penalties
 
 
-def binds(norm: Norm, option: str) -> bool:
-    """True when choosing ``option`` can violate ``norm`` (shared/DESIGN.md, "Decision
-    semantics" step 3): a prohibition of that option, or an obligation to another one. A
-    permission binds no option.
-
-    Examples
-    --------
-    >>> binds(Norm("n", "prohibition", "steal"), "steal")
-    True
-    >>> binds(Norm("o", "obligation", "help"), "help")
-    False
-    """
-    if norm.modality == "permission":
-        return False
-    return (option == norm.option) == (norm.modality == "prohibition")
-
-
 def theory_endorses(theory: Theory, norm: str) -> bool:
     return theory.norms is None or norm in theory.norms
+
+
+def violable(problem: DecisionProblem, norm: Norm, option: str) -> bool:
+    """True when choosing ``option`` can violate ``norm``: it :func:`binds` the option, and so
+    does every norm its condition says is ``violated`` (a contrary-to-duty norm applies only
+    under options that violate its primary norm; :func:`engine.ir.deontic.violable`)."""
+    if not norm.violated:
+        return binds(norm, option)
+    return deontic.violable({n.name: n for n in problem.norms}, norm, option)
+
+
+def in_force_under(problem: DecisionProblem, norm: Norm, option: str) -> bool:
+    """False where ``norm`` refers to the violation of a norm ``option`` does not bind."""
+    if not norm.violated:
+        return True
+    return deontic.in_force_under({n.name: n for n in problem.norms}, norm, option)
 
 
 def violation_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
     """The norm's condition first, then its exceptions, then the conditions of the norms that
     defeat it (shared/DESIGN.md, "Decision semantics" step 3; the one place every path reads).
 
-    The violation event (given that the option chosen binds the norm, :func:`binds`) is
+    The violation event (given that the option chosen can violate the norm, :func:`violable`)
+    is
 
-        C_n and not (U_1 or ... or U_m) and not (C_d1 or ... or C_dk)
+        C_n and not (U_1 or ... or U_m) and not (C_d1 or ... or C_dk) and V_r1 and ... V_rj
 
-    with U_i the norm's ``unless`` exceptions and C_dj the conditions of its defeaters, the
+    with U_i the norm's ``unless`` exceptions, C_dj the conditions of its defeaters, the
     norms of strictly higher priority that override a *defeasible* norm where they hold
     (defeasible reasoning after Horty 2012, *Reasons as Defaults*, ch. 1; Ross 1930, *The
     Right and the Good*, ch. 2, on prima facie duties):
 
     - a defeasible prohibition of ``o``: permissions of ``o``;
     - a defeasible obligation to ``o``: permissions of any other option, and prohibitions
-      of ``o``.
+      of ``o``;
+
+    and V_r the violation events of the norms named in ``violated`` (contrary-to-duty): their
+    conditions join the first group, their exceptions and defeaters the negated ones, so
+    P(violation | do(a), e) stays one event probability under do(a).
 
     Under ``conflicts: priority`` the defeaters also include the conditions of the
     higher-priority norms it conflicts with (:func:`engine.ir.conflicts.priority_defeaters`).
     A defeater acts through its condition: its own exceptions do not narrow its defeat.
     An obligation defeated where C_dj holds is lifted for every option there.
     """
-    return (*in_force_clauses(problem, norm), *priority_defeaters(problem, norm))
+    return _with_referenced(problem, norm, _own_violation(problem, norm))
 
 
 def in_force_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
     """Where ``norm`` is in force: its condition, then its exceptions and its defeaters'
-    conditions (:func:`violation_clauses` before any conflict resolution)."""
+    conditions (:func:`violation_clauses` before any conflict resolution), joined with the
+    violation events of the norms it names in ``violated``."""
+    return _with_referenced(problem, norm, _own_in_force(problem, norm))
+
+
+def _own_in_force(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
     return (norm.condition, *norm.unless, *(d.condition for d in defeaters(problem.norms, norm)))
+
+
+def _own_violation(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
+    return (*_own_in_force(problem, norm), *priority_defeaters(problem, norm))
+
+
+def _with_referenced(
+    problem: DecisionProblem, norm: Norm, own: tuple[tuple[Clause, ...], ...]
+) -> tuple[tuple[Clause, ...], ...]:
+    """``own`` and the violation events of the norms ``norm`` refers to (each once):
+    conditions joined into the first group, the rest appended as negated groups (not (A or B)
+    and not C is one conjunction of negations)."""
+    if not norm.violated:
+        return own
+    first, negated = list(own[0]), list(own[1:])
+    for other in deontic.referenced({n.name: n for n in problem.norms}, norm):
+        groups = _own_violation(problem, other)
+        first += groups[0]
+        negated += groups[1:]
+    return (tuple(first), *negated)
 
 
 def conflict_clauses(

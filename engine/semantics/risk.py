@@ -25,7 +25,7 @@ from engine.backends.protocol import InferenceBackend
 from engine.ir import DecisionProblem
 from engine.semantics.assessment import Assessment
 from engine.semantics.cvar import cvar
-from engine.semantics.events import binds, event_indicator, violation_clauses
+from engine.semantics.events import event_indicator, violable, violation_clauses
 
 
 def risk_targets(problem: DecisionProblem, penalised: list[int]) -> tuple[str, ...]:
@@ -71,7 +71,7 @@ def risk_choiceworthiness(
         violated = np.zeros((len(problem.norms), *shape))
         for j in penalised:
             norm = problem.norms[j]
-            if binds(norm, option):
+            if violable(problem, norm, option):
                 groups = clause_groups[j]
                 variables = tuple(dict.fromkeys(c.variable for g in groups for c in g))
                 event = event_indicator(problem, variables, groups)

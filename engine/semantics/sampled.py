@@ -22,7 +22,7 @@ from engine.backends.protocol import SamplingBackend
 from engine.backends.registry import require_discrete
 from engine.ir import Clause, DecisionProblem
 from engine.semantics.assessment import SamplingReport
-from engine.semantics.events import binds, theory_matrices, violation_clauses
+from engine.semantics.events import theory_matrices, violable, violation_clauses
 
 if TYPE_CHECKING:
     pass
@@ -98,7 +98,7 @@ def _per_particle(
     violated = []
     for norm in problem.norms:
         event = _event(problem, violation_clauses(problem, norm), index, particles.values)
-        applies = np.array([binds(norm, option) for option in options])
+        applies = np.array([violable(problem, norm, option) for option in options])
         violated.append(event * applies[:, None])
     return particles, utility, violated, index
 

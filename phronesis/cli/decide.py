@@ -324,7 +324,7 @@ def validate(
     )
     from engine.ir.conflicts import norm_conflicts
 
-    for conflict in norm_conflicts(problem.norms):
+    for conflict in norm_conflicts(problem.norms, problem.decision.options):
         console.print(
             f"warning: dilemma {conflict.describe()}: no option satisfies both; "
             f"resolved by conflicts: {problem.conflicts}",

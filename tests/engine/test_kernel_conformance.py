@@ -25,11 +25,14 @@ from tests.strategies import decision_problems
 
 DISCRETE = [
     "av_emergency",
+    "chisholm",
+    "footbridge",
     "heinz",
     "heinz_policies",
     "heinz_uncertain",
     "icu_triage",
     "ross_conflict",
+    "trolley",
 ]
 TOL = 1e-12
 
@@ -198,7 +201,9 @@ def test_kernel_equals_decide_on_generated_problems(
 
 
 @pytest.mark.parametrize("backend", ["torch", "jax", "pgmpy"])
-@pytest.mark.parametrize("name", ["av_emergency", "heinz_policies"])
+@pytest.mark.parametrize(
+    "name", ["av_emergency", "heinz_policies", "chisholm", "ross_conflict", "trolley", "footbridge"]
+)
 def test_every_backend_gives_the_same_batch(backend: str, name: str) -> None:
     problem = load_scenario(EXAMPLES / f"{name}.yaml")
     rows = _rows(problem, 10, seed=11)

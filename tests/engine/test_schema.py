@@ -22,6 +22,8 @@ from engine.ir import (
     CPTUncertainty,
     DecisionNode,
     DecisionProblem,
+    DoubleEffect,
+    Effect,
     LinearTerm,
     LogisticCPT,
     Norm,
@@ -40,6 +42,8 @@ from engine.scenario import models as scenario
 from engine.scenario.models import (
     ContinuousModel,
     DecisionModel,
+    DoubleEffectModel,
+    EffectModel,
     IntervalModel,
     LogisticModel,
     NormModel,
@@ -70,6 +74,8 @@ PAIRS: dict[type[BaseModel], type] = {
     TheoryModel: Theory,
     PolicyModel: Policy,
     PolicyCaseModel: PolicyCase,
+    DoubleEffectModel: DoubleEffect,
+    EffectModel: Effect,
 }
 
 #: IR nodes with no scenario model of their own: where their fields are written instead.
@@ -108,6 +114,8 @@ IR_ONLY: dict[tuple[type, str], tuple[type[BaseModel], str] | None] = {
     (UtilityUncertainty, "value"): (ValueModel, "name"),  # the value it is written under
     (Clause, "variable"): (NormModel, "condition"),  # the condition's key
     (Clause, "states"): (NormModel, "condition"),  # a state or a list instead of an interval
+    (Norm, "violated"): (NormModel, "condition"),  # the condition's key `violated`
+    (Effect, "name"): (DoubleEffectModel, "good"),  # the key it is written under (or bad)
 }
 
 

@@ -10,10 +10,11 @@ legitimately); states and variables by a common suffix.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.ir import DecisionProblem
-from engine.ir.nodes import CPT, Clause, CPTUncertainty, PolicyCase, Variable
+from engine.ir.nodes import CPT, Clause, CPTUncertainty, Effect, PolicyCase, Theory, Variable
 from engine.ir.transform import reorder_options
 
 OPTION_PREFIX = "renamed_"
@@ -76,11 +77,14 @@ def renamed(problem: DecisionProblem) -> Renamed:
         ),
         norms=tuple(
             dataclasses.replace(
-                n, option=options[n.option], condition=tuple(map(clause, n.condition))
+                n,
+                option=options[n.option],
+                condition=tuple(map(clause, n.condition)),
+                unless=tuple(tuple(map(clause, exception)) for exception in n.unless),
             )
             for n in reversed(problem.norms)
         ),
-        theories=tuple(reversed(problem.theories)),
+        theories=tuple(_renamed_effects(t, clause) for t in reversed(problem.theories)),
         policies=tuple(
             dataclasses.replace(
                 p,
@@ -95,3 +99,20 @@ def renamed(problem: DecisionProblem) -> Renamed:
     )
     reordered = reorder_options(rewritten, tuple(reversed(rewritten.decision.options)))
     return Renamed(reordered, variables, states, options)
+
+
+def _renamed_effects(theory: Theory, clause: Callable[[Clause], Clause]) -> Theory:
+    """``theory`` with its double effect test's events renamed (effects listed in reverse)."""
+    test = theory.double_effect
+    if test is None:
+        return theory
+
+    def renamed(effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
+        return tuple(
+            dataclasses.replace(e, when=tuple(map(clause, e.when))) for e in reversed(effects)
+        )
+
+    return dataclasses.replace(
+        theory,
+        double_effect=dataclasses.replace(test, good=renamed(test.good), bad=renamed(test.bad)),
+    )

@@ -110,6 +110,11 @@ def _scope(task: Task) -> Joint:
     assert settings is not None
     if any(o and c > 0 for o, c in zip(settings.ordinal, settings.credences, strict=True)):
         raise RobustnessScopeError("robust_cpts: ordinal theories with positive credence")
+    if any(t.double_effect is not None for t in task.problem.theories):
+        raise RobustnessScopeError(
+            "robust_cpts: a double effect theory's test reads effect probabilities, which the "
+            "bound does not cover"
+        )
     joint = joint_of(task.problem)
     if joint_size(joint) > MAX_JOINT:
         raise RobustnessScopeError(

@@ -80,6 +80,11 @@ def radius_of(task: Task) -> float:
 def _scope(task: Task, family: str) -> str:
     rule, normalisation = effective_rule(task)
     if family == "credences":
+        if any(t.double_effect is not None for t in task.problem.theories):
+            raise RobustnessScopeError(
+                "robust_credences: the cases split on side-constraint theories; double effect "
+                "theories are not split into cases yet"
+            )
         return rule
     settings = task.compiled.policy_settings
     assert settings is not None

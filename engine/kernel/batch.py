@@ -28,6 +28,7 @@ class Abstain(IntEnum):
     INCOMPARABLE = 2
     POLICY_SILENT = 3
     EVIDENCE_IMPOSSIBLE = 4
+    DILEMMA = 5  # a conflict of norms holds above the threshold (conflicts: abstain)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -17,9 +17,8 @@ from engine.backends.protocol import InferenceBackend
 from engine.backends.registry import backend_for
 from engine.decision.applied_policy import apply_policy
 from engine.decision.settings import ON_SILENCE, Settings, resolve_settings
-from engine.errors import EvidenceError, InvalidProblem, PolicyError
+from engine.errors import EvidenceError, PolicyError
 from engine.ir import DecisionProblem
-from engine.ir.conflicts import norm_conflicts
 from engine.ir.evidence import check_evidence
 from engine.kernel.structure import Structure, problem_structure
 from engine.rules.base import RuleOptions
@@ -115,12 +114,6 @@ def compile_problem(
         )
     if on_silence not in ON_SILENCE:
         raise PolicyError(f"on_silence={on_silence!r}: expected one of {', '.join(ON_SILENCE)}")
-    if problem.conflicts == "abstain" and norm_conflicts(problem.norms, problem.decision.options):
-        raise InvalidProblem(
-            "conflicts",
-            f"problem {problem.name!r} abstains on dilemmas (conflicts: abstain), which only "
-            "the per-row decide supports; use decide, or set conflicts to weight or priority",
-        )
     arguments = {
         "rule": rule,
         "normalisation": normalisation,

@@ -183,10 +183,10 @@ def decide_evaluated(
     if cw is None:
         cw = _choiceworthiness(compiled, evaluation, parameters)
     permissible = evaluation.possible & ~_excluded(compiled, evaluation.violation, row_credences)
-    if compiled.structure.effect_tests:
-        permissible &= ~double_effect_excluded(
-            compiled.structure.effect_tests, evaluation.effects, row_credences
-        )
+    structure = compiled.structure
+    if structure.effect_tests:
+        effects = evaluation.events[:, :, : structure.effects]
+        permissible &= ~double_effect_excluded(structure.effect_tests, effects, row_credences)
 
     chosen = np.full(n, -1, dtype=np.intp)
     abstention = np.zeros(n, dtype=np.int8)
@@ -246,6 +246,11 @@ def decide_evaluated(
         abstention[silenced] = Abstain.POLICY_SILENT
         chosen[silenced] = -1
         ties[silenced] = False
+    if len(structure.events) > structure.effects:  # conflicts: abstain
+        torn = _torn(compiled, evaluation) & (chosen >= 0)
+        abstention[torn] = Abstain.DILEMMA
+        chosen[torn] = -1
+        ties[torn] = False
     return DecisionBatch(
         compiled=compiled,
         index=index,
@@ -262,6 +267,13 @@ def decide_evaluated(
         policy_silent=silent,
         parameters=parameters,
     )
+
+
+def _torn(compiled: CompiledProblem, evaluation: Evaluation) -> np.ndarray:
+    """(N,) bool: some conflict of norms holds with P = max_a P(both in force | do(a), e)
+    above the problem's ``conflict_threshold`` (:mod:`engine.decision.dilemmas`)."""
+    conflicts = evaluation.events[:, :, compiled.structure.effects :]  # (N, A, C)
+    return (conflicts.max(axis=1) > compiled.problem.conflict_threshold).any(axis=1)
 
 
 def _excluded(

@@ -35,14 +35,14 @@ class CompilingBackend(Protocol):
 @dataclass(frozen=True, slots=True)
 class Evaluation:
     """Per (row, option): expected value of each value, violation probability of each norm,
-    probability of each double effect theory's effects; per row: probability of each policy
+    probability of each event (``Structure.events``); per row: probability of each policy
     case; ``possible`` is False where P(e | do(a)) = 0."""
 
     expected: np.ndarray  # (N, A, V)
     violation: np.ndarray  # (N, A, K)
     cases: np.ndarray  # (N, cases)
     possible: np.ndarray  # (N, A) bool
-    effects: np.ndarray  # (N, A, E)
+    events: np.ndarray  # (N, A, E)
 
     def take(self, rows: np.ndarray) -> Evaluation:
         """The evaluation of ``rows`` (positions, repeats allowed)."""
@@ -51,7 +51,7 @@ class Evaluation:
             self.violation[rows],
             self.cases[rows],
             self.possible[rows],
-            self.effects[rows],
+            self.events[rows],
         )
 
 
@@ -67,7 +67,7 @@ class _Step:
     values: tuple[int, ...]
     norms: tuple[int, ...]
     cases: tuple[int, ...]
-    effects: tuple[int, ...]
+    events: tuple[int, ...]
 
 
 def evaluate(
@@ -87,9 +87,9 @@ def evaluate(
     violation = np.zeros((n, options, len(structure.norms)))
     by_option = np.zeros((n, options, len(structure.cases)))
     possible = np.ones((n, options), dtype=bool)
-    effects = np.zeros((n, options, len(structure.effects)))
+    events = np.zeros((n, options, len(structure.events)))
     if n == 0:
-        return Evaluation(expected, violation, by_option[:, 0], possible, effects)
+        return Evaluation(expected, violation, by_option[:, 0], possible, events)
     cache = {} if cache is None else cache
     patterns, which = _patterns(index >= 0)
     order = np.argsort(which, kind="stable") if len(patterns) > 1 else None
@@ -123,10 +123,10 @@ def evaluate(
                 violation[rows, :, j] = _reduce(post, structure.norms[j], step.seen, sub)
             for j in step.cases:
                 by_option[rows, :, j] = _reduce(post, structure.cases[j], step.seen, sub)
-            for j in step.effects:
-                effects[rows, :, j] = _reduce(post, structure.effects[j], step.seen, sub)
+            for j in step.events:
+                events[rows, :, j] = _reduce(post, structure.events[j], step.seen, sub)
     cases = case_probability(by_option, possible)
-    return Evaluation(expected, violation, cases, possible, effects)
+    return Evaluation(expected, violation, cases, possible, events)
 
 
 def case_probability(by_option: np.ndarray, possible: np.ndarray) -> np.ndarray:
@@ -160,7 +160,7 @@ def _steps(
                 tuple(j for j, r in enumerate(structure.values) if r.target == t),
                 tuple(j for j, r in enumerate(structure.norms) if r.target == t),
                 tuple(j for j, r in enumerate(structure.cases) if r.target == t),
-                tuple(j for j, r in enumerate(structure.effects) if r.target == t),
+                tuple(j for j, r in enumerate(structure.events) if r.target == t),
             )
         )
     return tuple(steps)

@@ -102,7 +102,7 @@ def space_tables(compiled: CompiledProblem, observables: Sequence[str]) -> Space
     observables = tuple(observables)
     cards = tuple(len(problem.states(v)) for v in observables)
     grid = int(np.prod(np.array(cards, dtype=np.int64)))
-    reductions = (*structure.values, *structure.norms, *structure.cases, *structure.effects)
+    reductions = (*structure.values, *structure.norms, *structure.cases, *structure.events)
     numerators = np.zeros((len(reductions) + 1, len(options), *cards))
     rows = [{decision: option} for option in options]
     label = {name: k + 1 for k, name in enumerate(observables)}
@@ -163,7 +163,7 @@ def decide_assignments(tables: SpaceTables, start: int, stop: int) -> DecisionBa
         violation=ratio[:, :, v : v + k],
         cases=case_probability(ratio[:, :, v + k : v + k + c], possible),
         possible=possible,
-        effects=ratio[:, :, v + k + c :],
+        events=ratio[:, :, v + k + c :],
     )
     return decide_evaluated(compiled, _index(tables, start, stop), evaluation, {})
 

@@ -5,7 +5,8 @@ over a target set into a number (shared/DESIGN.md, "Decision semantics", steps 1
     EV_v(a)       = sum_x P(x | do(a), e) U_v(a, x)          (utility: (options, *cards))
     P(viol_n | a) = sum_x P(x | do(a), e) 1[event_n(x)] binds_n(a)
     P(case | e)   = sum_x P(x | do(a), e) 1[C(x)]   (the first a with P(e | do(a)) > 0)
-    P(effect | a) = sum_x P(x | do(a), e) 1[when(x)]   (double effect theories)
+    P(event | a)  = sum_x P(x | do(a), e) 1[event(x)]  (double effect theories' effects, then
+                                                         conflicts under `conflicts: abstain`)
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.ir import DecisionProblem
+from engine.ir.conflicts import norm_conflicts
 from engine.semantics.double_effect import TheoryEffects, theory_effects
 from engine.semantics.double_effect import effects as listed_effects
 from engine.semantics.events import (
+    conflict_clauses,
     event_indicator,
     theory_endorses,
     theory_matrices,
@@ -44,7 +47,11 @@ class Structure:
     norms: tuple[Reduction, ...]
     cases: tuple[Reduction, ...]
     case_keys: tuple[tuple[str, int], ...]
-    effects: tuple[Reduction, ...]
+    #: events read by tests of a row: the double effect theories' effects (columns
+    #: 0 .. effects - 1, :mod:`engine.semantics.double_effect`), then, under ``conflicts:
+    #: abstain``, each conflict's "both norms in force" (:mod:`engine.decision.dilemmas`)
+    events: tuple[Reduction, ...]
+    effects: int
     effect_tests: tuple[TheoryEffects, ...]  # which effects each double effect theory reads
     value_weights: np.ndarray  # (theories, values)
     norm_penalties: np.ndarray  # (theories, norms)
@@ -91,12 +98,17 @@ def problem_structure(problem: DecisionProblem) -> Structure:
             cases.append(Reduction(target(variables), every))  # read under a possible option
             keys.append((policy.name, k))
 
-    effects = []
-    for effect in listed_effects(problem):
-        variables = tuple(dict.fromkeys(c.variable for c in effect.when))
-        indicator = event_indicator(problem, variables, (effect.when,))
+    events = []
+    listed = listed_effects(problem)
+    groups = [(effect.when,) for effect in listed]
+    if problem.conflicts == "abstain":
+        conflicts = norm_conflicts(problem.norms, options)
+        groups += [conflict_clauses(problem, conflict) for conflict in conflicts]
+    for clauses in groups:
+        variables = tuple(dict.fromkeys(c.variable for group in clauses for c in group))
+        indicator = event_indicator(problem, variables, clauses)
         every = np.broadcast_to(indicator, (len(options), *indicator.shape)).astype(float)
-        effects.append(Reduction(target(variables), every))
+        events.append(Reduction(target(variables), every))
 
     weights, penalties = theory_matrices(problem, problem.theories)
     penalises = np.array(
@@ -112,7 +124,8 @@ def problem_structure(problem: DecisionProblem) -> Structure:
         norms=tuple(norms),
         cases=tuple(cases),
         case_keys=tuple(keys),
-        effects=tuple(effects),
+        events=tuple(events),
+        effects=len(listed),
         effect_tests=theory_effects(problem),
         value_weights=weights,
         norm_penalties=penalties,

@@ -23,9 +23,10 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.decision.pipeline import decide
-from engine.errors import InvalidProblem, ScenarioError
+from engine.errors import ScenarioError
 from engine.ir import Clause, DecisionProblem, Norm
 from engine.ir.conflicts import joint_condition, norm_conflicts
+from engine.kernel.batch import Abstain
 from engine.kernel.compiled import compile_problem
 from engine.kernel.decide import decide_rows
 from engine.scenario import load_scenario
@@ -84,7 +85,7 @@ def test_the_decision_notes_the_dilemma_with_its_probability() -> None:
     assert not [n for n in notes if n.startswith("dilemma:")]
 
 
-@pytest.mark.parametrize("conflicts", ["weight", "priority"])
+@pytest.mark.parametrize("conflicts", ["weight", "priority", "abstain"])
 def test_the_kernel_equals_the_pipeline(conflicts: str) -> None:
     problem = _ross(conflicts)
     compiled = compile_problem(problem, backend="numpy")
@@ -94,9 +95,13 @@ def test_the_kernel_equals_the_pipeline(conflicts: str) -> None:
     assert batch.decision(1).to_json() == decide(problem, ROWS[1], backend="numpy").to_json()
 
 
-def test_the_kernel_refuses_abstain_on_a_dilemma() -> None:
-    with pytest.raises(InvalidProblem, match="conflicts: .*per-row decide"):
-        compile_problem(_ross("abstain"), backend="numpy")
+def test_the_kernel_abstains_on_a_dilemma_above_the_threshold() -> None:
+    """accident=yes: P(dilemma) = 1 > 0.5 -> abstain (code DILEMMA); no evidence: 0.3; the
+    victim died: P(accident | died, do(keep)) = 0.3 x 0.6 / (0.3 x 0.6) = 1 -> abstain."""
+    compiled = compile_problem(_ross("abstain"), backend="numpy")
+    batch = decide_rows(compiled, compiled.encode(ROWS))
+    assert batch.abstention.tolist() == [0, Abstain.DILEMMA, 0, Abstain.DILEMMA]
+    assert batch.option_names.tolist() == ["keep_promise", "", "keep_promise", ""]
 
 
 def _norm(name: str, modality: str, option: str, priority: int = 0, **condition) -> Norm:

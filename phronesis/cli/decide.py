@@ -18,6 +18,7 @@ from rich.table import Table
 from engine.errors import PhronesisError
 from phronesis.cli.options import (
     EXAMPLES,
+    ConflictsOption,
     DecisionBackendOption,
     DrawSeedOption,
     EvidenceOption,
@@ -50,11 +51,20 @@ def register(app: typer.Typer) -> None:
     app.command(name="compile")(compile_table)
 
 
-def load_problem(path: Path, scenario: Path | None = None) -> DecisionProblem:
-    """A scenario file, or an ontology with its scenario, as a DecisionProblem."""
+def load_problem(
+    path: Path, scenario: Path | None = None, conflicts: str | None = None
+) -> DecisionProblem:
+    """A scenario file, or an ontology with its scenario, as a DecisionProblem; ``conflicts``
+    replaces the file's resolution of conflicts of norms (weight | priority | abstain)."""
+    import dataclasses
+
     from phronesis.inputs import load_problem as load
 
-    return load(path, scenario=scenario)
+    problem = load(path, scenario=scenario)
+    conflicts = None if conflicts is None else str(conflicts)
+    if conflicts is None or conflicts == problem.conflicts:
+        return problem
+    return dataclasses.replace(problem, conflicts=conflicts)
 
 
 def rule_options(draw_seed: int | None, trim: float | None) -> Any:
@@ -83,7 +93,7 @@ def run_decision(
     from phronesis.api import decide
 
     options = rule_options(extra.pop("draw_seed", None), extra.pop("trim", None))
-    problem = load_problem(file, scenario)
+    problem = load_problem(file, scenario, extra.pop("conflicts", None))
     return problem, decide(
         problem,
         parse_evidence(evidence or []),
@@ -117,6 +127,7 @@ def decide(
     trim: TrimOption = None,
     particles: ParticlesOption = None,
     on_silence: OnSilenceOption = "abstain",
+    conflicts: ConflictsOption = None,
     evidence_file: Annotated[
         Path | None,
         typer.Option(
@@ -151,6 +162,7 @@ def decide(
                 risk=risk,
                 draw_seed=draw_seed,
                 trim=trim,
+                conflicts=conflicts,
             )
         except PhronesisError as exc:
             fail(str(exc))
@@ -174,6 +186,7 @@ def decide(
             trim=trim,
             particles=particles,
             on_silence=on_silence,
+            conflicts=conflicts,
         )
     except PhronesisError as exc:
         fail(str(exc))
@@ -196,6 +209,7 @@ def decide_many(
     evidence: list[str] | None,
     draw_seed: int | None,
     trim: float | None,
+    conflicts: str | None = None,
     **settings: Any,
 ) -> None:
     """Decide every row of ``evidence_file`` with the decision kernel; print the counts of each
@@ -208,7 +222,7 @@ def decide_many(
     from engine.kernel.decide import decide_rows
     from phronesis.tables import read_evidence_table, to_arrow
 
-    problem = load_problem(file, scenario)
+    problem = load_problem(file, scenario, conflicts)
     rows, credences = read_evidence_table(problem, evidence_file)
     common = parse_evidence(evidence or [])
     if common:

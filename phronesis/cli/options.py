@@ -127,3 +127,21 @@ def fail(message: str) -> None:
 
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+class Conflicts(StrEnum):
+    """How a conflict of norms is resolved (engine.ir.nodes.CONFLICT_RESOLUTIONS)."""
+
+    weight = "weight"
+    priority = "priority"
+    abstain = "abstain"
+
+
+ConflictsOption = Annotated[
+    Conflicts | None,
+    typer.Option(
+        "--conflicts",
+        help="How a conflict of norms (a dilemma) is resolved, replacing the file's `conflicts`: "
+        "weight (penalty theories weigh both violations), priority (the lower-priority norm "
+        "yields) or abstain (above the file's conflict_threshold).",
+    ),
+]

@@ -203,3 +203,20 @@ def test_shipped_examples_keep_their_norm_events(path: Path) -> None:
                 and p.priority > norm.priority
             )
         assert violation_clauses(problem, norm) == before
+
+
+@pytest.mark.parametrize(
+    ("conflicts", "says"),
+    [
+        ("weight", "ross_conflict: keep_promise"),
+        ("priority", "ross_conflict: help_victim"),
+        ("abstain", "ross_conflict: ABSTAIN"),
+    ],
+)
+def test_the_cli_resolves_by_the_setting_given(conflicts: str, says: str) -> None:
+    """``--conflicts`` replaces the file's setting (priority) for one decision."""
+    result = CliRunner().invoke(
+        app, ["decide", str(ROSS), "-e", "accident=yes", "--conflicts", conflicts]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(says), result.output

@@ -345,6 +345,34 @@ def validate(
             highlight=False,
             markup=False,
         )
+    for line in deontic_notes(problem):
+        console.print(line, highlight=False, markup=False)
+
+
+def deontic_notes(problem: DecisionProblem) -> list[str]:
+    """One line per contrary-to-duty norm and per bad effect a double effect theory sees on a
+    causal path to a good one (what ``validate`` tells a modeller)."""
+    from engine.semantics.double_effect import means_path
+
+    lines = [
+        f"note: {n.name} is contrary-to-duty: in force only where "
+        f"{' and '.join(n.violated)} {'is' if len(n.violated) == 1 else 'are'} violated"
+        for n in problem.norms
+        if n.violated
+    ]
+    influenced = problem.descendants(problem.decision.name)
+    for theory in problem.theories:
+        test = theory.double_effect
+        for bad in test.bad if test else ():
+            for good in test.good if test else ():
+                path = means_path(problem, bad, good, influenced)
+                if path is not None:
+                    lines.append(
+                        f"note: {theory.name}: bad effect {bad.name} is a means to good effect "
+                        f"{good.name} ({' -> '.join(path)}); an option bringing both about "
+                        "fails the double effect test"
+                    )
+    return lines
 
 
 def schema() -> None:

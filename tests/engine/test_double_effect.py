@@ -209,3 +209,17 @@ def test_permissibility_equals_brute_force(problem: DecisionProblem) -> None:
             passes = not tested or double_effect_passes(problem, report.option, row)
             assert report.permissible == (passes and not by_norm), (report.option, row)
         _agree(batch, i, decision)
+
+
+def test_validate_names_contrary_to_duty_norms_and_means() -> None:
+    from typer.testing import CliRunner
+
+    from phronesis.cli.app import app
+
+    output = CliRunner().invoke(app, ["validate", str(FOOTBRIDGE)]).output
+    assert "bad effect man_killed is a means to good effect five_saved" in " ".join(output.split())
+    assert "means" not in CliRunner().invoke(app, ["validate", str(TROLLEY)]).output
+    chisholm = CliRunner().invoke(app, ["validate", str(EXAMPLES / "chisholm.yaml")]).output
+    assert "no_false_promise is contrary-to-duty: in force only where help is violated" in (
+        " ".join(chisholm.split())
+    )

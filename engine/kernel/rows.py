@@ -40,8 +40,9 @@ def checked_index(compiled: CompiledProblem, evidence: np.ndarray) -> np.ndarray
 
 
 def active_rows(compiled: CompiledProblem, active: np.ndarray | None, n: int) -> np.ndarray | None:
-    """``norm_active`` as (n, norms) bool; a permission that defeats a prohibition must apply
-    to every row (defeat is part of the compiled violation events)."""
+    """``norm_active`` as (n, norms) bool; a permission that defeats a prohibition, and a norm
+    a contrary-to-duty norm refers to, must apply to every row (defeat and references are part
+    of the compiled violation events)."""
     if active is None:
         return None
     norms = compiled.problem.norms
@@ -50,11 +51,18 @@ def active_rows(compiled: CompiledProblem, active: np.ndarray | None, n: int) ->
         array = np.broadcast_to(array, (n, len(norms)))
     if array.shape != (n, len(norms)):
         raise EvidenceError(f"norm_active: expected shape {(n, len(norms))}, found {array.shape}")
+    referenced = {r: n.name for n in norms for r in n.violated}
     for k, norm in enumerate(norms):
         if norm.modality == "permission" and not array[:, k].all():
             raise EvidenceError(
                 f"norm_active: permission {norm.name!r} must apply to every agent (it may defeat "
                 "prohibitions, which the compiled problem fixes); give it to all roles"
+            )
+        if norm.name in referenced and not array[:, k].all():
+            raise EvidenceError(
+                f"norm_active: norm {norm.name!r} must apply to every agent: contrary-to-duty "
+                f"norm {referenced[norm.name]!r} refers to its violation, which the compiled "
+                "problem fixes; give it to all roles"
             )
     return array
 

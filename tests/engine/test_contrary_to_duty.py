@@ -231,3 +231,15 @@ def test_violation_probabilities_equal_brute_force(problem: DecisionProblem) -> 
                 expected = violation_probability(problem, norm, report.option, row)
                 assert report.norm_violation[norm.name] == pytest.approx(expected, abs=1e-12)
         _agree(batch, i, decision)
+
+
+def test_a_referenced_norm_applies_to_every_row_of_the_kernel() -> None:
+    """Role-specific norms (``norm_active``): a norm a contrary-to-duty norm refers to is part
+    of the compiled violation event, so it must apply to every row; the secondary norm may
+    apply to some rows only."""
+    compiled = compile_problem(load_scenario(CHISHOLM), backend="numpy")
+    with pytest.raises(PhronesisError, match="contrary-to-duty norm 'no_false_promise'"):
+        decide_rows(compiled, [{}, {}], norm_active=[[False, True], [True, True]])
+    batch = decide_rows(compiled, [{}, {}], norm_active=[[True, False], [True, True]])
+    assert batch.violation[0, 2].tolist() == pytest.approx([0.8, 0.0])
+    assert batch.violation[1, 2].tolist() == pytest.approx([0.8, 0.8])

@@ -13,13 +13,15 @@ a scenario variable with the same states, whose CPT gives P(C | evidence). A nor
 leaves L of variable V gets the clause ``V in L`` (none when L is all of V's states). A
 situation is one state per variable and a norm stated for contexts of two variables would apply
 when *either* holds — a disjunction the IR's conjunctive conditions cannot express — so that is
-refused unless the norm applies alike in every situation (:func:`_dimension`).
+refused unless the norm applies alike in every situation (:func:`ontology.contexts.dimension`).
 Where P(E | C) < 1 for some leaf, the norm is in force only with that probability: a chance
 variable ``applies__<norm>`` with parent V and P(yes | V = c) = P(E | c) is added and the
 norm's condition becomes ``applies__<norm> = yes``, so P(violation | do(a), e) is exact.
 Where w(E, C) differs between leaves, the norm is split into one norm per weight
 (``<norm>__<states>``), and theories and policies that named the norm name every part.
 Norms keep the ontology's order (``phr:order``, then name) after the scenario's own norms.
+A norm's exceptions (``phr:unlessContext``) and contrary-to-duty links (``phr:contraryToDuty``)
+become its ``unless`` and ``condition.violated`` in every part (:mod:`ontology.deontic`).
 
 Value prescripts (``phr:ValuePrescript`` that ``phr:promotes`` / ``phr:demotes`` a scenario value
 V) become a value term named after the prescript with utility ±w(E, c)·P(E | c)·U_V(x), gated by
@@ -39,8 +41,10 @@ from engine.ir import DecisionProblem, Provenance
 from engine.scenario import parse_scenario, read_document
 from engine.scenario.tables import flatten_table
 from ontology.analyse import analyse_file
+from ontology.contexts import dimension
+from ontology.deontic import add_deontic_terms
 from ontology.errors import ExtractionError
-from ontology.knowledge import ContextVariable, Knowledge, Prescript
+from ontology.knowledge import Knowledge, Prescript
 from ontology.load import FORMATS
 from ontology.odrl import rule_norm
 
@@ -125,6 +129,7 @@ def complete_scenario(knowledge: Knowledge, data: dict[str, Any], source: str) -
     norms: list[dict[str, Any]] = []
     variables: list[dict[str, Any]] = []
     values: list[dict[str, Any]] = []
+    parts: dict[str, list[dict[str, Any]]] = {}  # ontology norm IRI -> the norms it became
     for prescript in knowledge.prescripts:
         governed = knowledge.governed(prescript.iri)
         if not governed:
@@ -141,8 +146,10 @@ def complete_scenario(knowledge: Knowledge, data: dict[str, Any], source: str) -
                 prescript.iri,
             )
         new_norms, new_variables = _norms(knowledge, prescript, states)
+        parts[prescript.iri] = new_norms
         norms.extend(new_norms)
         variables.extend(new_variables)
+    add_deontic_terms(knowledge, parts, states)
     norms.extend(rule_norm(rule, states, knowledge.source) for rule in knowledge.odrl)
     for norm in (n for n in norms if n["option"] not in options):
         raise ExtractionError(
@@ -224,53 +231,6 @@ def _check_variables(knowledge: Knowledge, states: dict[str, tuple[str, ...]], s
             )
 
 
-def _dimension(
-    knowledge: Knowledge, prescript: Prescript
-) -> tuple[ContextVariable | None, dict[str, tuple[float, float]], tuple[float, float]]:
-    """Where a prescript applies, as ``(variable, state -> (P(E|c), w(E,c)), uniform)``.
-
-    A situation is one state per context variable, and a prescript stated for contexts of two
-    variables applies when *either* holds — a disjunction the IR's conditions (conjunctions of
-    clauses) cannot express. So either one variable carries the prescript (returned with its
-    per-state values), or the prescript applies alike in every situation (``variable`` is
-    ``None`` and ``uniform`` holds its (P(E|C), w(E,C))); anything else is an error.
-    """
-    governed = knowledge.governed(prescript.iri)
-    values = {(a.probability, a.weight) for a in governed.values()}
-    if not knowledge.variables:
-        if len(governed) < len(knowledge.leaves) or len(values) > 1:
-            raise ExtractionError(
-                knowledge.source,
-                "prescript applies differently in different contexts, but no context variable "
-                "says which context holds; annotate a context class above them with "
-                "phr:contextVariable and define that variable in the scenario",
-                prescript.iri,
-            )
-        return None, {}, values.pop()
-    covered = []
-    for variable in knowledge.variables:
-        by_state = {
-            state: (governed[leaf].probability, governed[leaf].weight)
-            for leaf, state in zip(variable.leaves, variable.states, strict=True)
-            if leaf in governed
-        }
-        if by_state:
-            covered.append((variable, by_state))
-    everywhere = any(len(bs) == len(v.states) for v, bs in covered)
-    if len(values) == 1 and everywhere:
-        return None, {}, next(iter(values))
-    if len(covered) == 1:
-        return covered[0][0], covered[0][1], (1.0, prescript.weight)
-    names = ", ".join(v.name for v, _ in covered)
-    raise ExtractionError(
-        knowledge.source,
-        f"prescript applies in contexts of several context variables ({names}) but not alike "
-        "in every situation; a norm's condition is a conjunction, so it cannot say 'in either "
-        "context': state it for contexts of one variable, or for a context above all of them",
-        prescript.iri,
-    )
-
-
 def _gate(name: str, rows: list[list[float]], parents: list[str], what: str) -> dict[str, Any]:
     """A chance variable ``applies__<name>``: whether the prescript is in force, P(E | C)."""
     return {
@@ -285,7 +245,7 @@ def _gate(name: str, rows: list[list[float]], parents: list[str], what: str) -> 
 def _norms(
     knowledge: Knowledge, prescript: Prescript, states: dict[str, tuple[str, ...]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    variable, by_state, (probability, weight) = _dimension(knowledge, prescript)
+    variable, by_state, (probability, weight) = dimension(knowledge, prescript)
     if variable is None:
         if probability >= 1.0:
             return [_norm_dict(prescript, prescript.name, {}, weight)], []
@@ -373,7 +333,7 @@ def _value_terms(
         if isinstance(utility, int | float)
         else flatten_table(where, utility, parents, states, None)
     )
-    variable, by_state, uniform = _dimension(knowledge, prescript)
+    variable, by_state, uniform = dimension(knowledge, prescript)
     new_parents = parents
     if variable is not None and variable.name not in parents:
         new_parents = parents + [variable.name]

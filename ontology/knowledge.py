@@ -8,7 +8,8 @@ Semantics (shared/DESIGN.md, "Vocabulary"): a prescript E governs leaf context D
 reasoner entails ``situation(D) phr:governedBy E`` (see :mod:`ontology.reason`); its
 applicability and weight in D come from the most specific ``phr:Applicability`` record stated
 for D or one of its superclasses, and default to 1 and the prescript's ``phr:weight`` (default 1).
-The rules of ODRL policies are read apart (:mod:`ontology.odrl`); they are not prescripts.
+The rules of ODRL policies are read apart (:mod:`ontology.odrl`); they are not prescripts, and
+the norms' exceptions and contrary-to-duty links apart too (:mod:`ontology.deontic`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from decimal import Decimal
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 
 from engine.errors import quote
+from ontology.deontic import DeonticTerms, read_deontic
 from ontology.errors import ExtractionError
 from ontology.hierarchy import Hierarchy
 from ontology.odrl import OdrlRule, odrl_rules
@@ -84,6 +86,7 @@ class Knowledge:
     unsatisfiable: tuple[str, ...]
     triples: int
     seconds: float
+    deontic: DeonticTerms = field(default_factory=DeonticTerms)
     _index: dict[str, dict[str, Applicability]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -143,6 +146,7 @@ def read_knowledge(graph: Graph, reasoned: Reasoned, source: str) -> Knowledge:
         unsatisfiable=reasoned.unsatisfiable,
         triples=len(graph),
         seconds=reasoned.seconds,
+        deontic=read_deontic(told, hierarchy, prescripts, variables, source),
     )
 
 

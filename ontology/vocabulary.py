@@ -21,6 +21,12 @@ MODALITY_CLASSES: dict[str, URIRef] = {
     "permission": PHR.Permission,
 }
 
+#: A context in whose situations a norm is not violated: an exception (``ontology.deontic``).
+UNLESS_CONTEXT = PHR.unlessContext
+#: The norm whose violation a norm responds to: contrary-to-duty (Chisholm 1963;
+#: ``ontology.deontic``).
+CONTRARY_TO_DUTY = PHR.contraryToDuty
+
 
 def local_name(iri: str) -> str:
     """The part of an IRI after its last ``#``, ``/`` or ``:``.

@@ -49,7 +49,8 @@ def _check_xml(path: Path, fmt: str, raw: bytes) -> None:
             f"{fetched}); remove the <!DOCTYPE ...> declaration",
         ) from None
     except (ElementTree.ParseError, LookupError, ValueError) as exc:
-        raise OntologyLoadError(str(path), f"not well-formed XML ({exc})") from None
+        reason = str(exc) if len(str(exc)) <= 120 else f"{str(exc)[:119]}…"
+        raise OntologyLoadError(str(path), f"not well-formed XML ({reason})") from None
     if fmt != "owlxml":
         return
     for element in root.iter():
@@ -58,7 +59,7 @@ def _check_xml(path: Path, fmt: str, raw: bytes) -> None:
             if iri.rstrip("#/") != str(CORE_IRI):
                 raise OntologyLoadError(
                     str(path),
-                    f"imports {quote(iri, 120)}, which is not fetched: download it and pass "
+                    f"imports {quote(iri, 80)}, which is not fetched: download it and pass "
                     "the local file, or remove the <Import>",
                 )
 
@@ -73,7 +74,7 @@ def _check_json_ld(path: Path, raw: bytes) -> None:
         if isinstance(context, str):
             raise OntologyLoadError(
                 str(path),
-                f"uses the remote JSON-LD @context {context[:200]!r}, which is not fetched: "
+                f"uses the remote JSON-LD @context {quote(context, 80)}, which is not fetched: "
                 "download it and put the context inline",
             )
 
@@ -102,6 +103,6 @@ def check_imports(graph: Graph, source: str) -> None:
         if str(imported).rstrip("#/") != str(CORE_IRI):
             raise OntologyLoadError(
                 source,
-                f"imports {quote(str(imported), 120)}, which is not fetched: download it and merge "
+                f"imports {quote(str(imported), 80)}, which is not fetched: download it and merge "
                 "its triples into this file, or remove the owl:imports",
             )

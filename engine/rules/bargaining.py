@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, favourites, tolerance
+from engine.rules.base import (
+    DEFAULT_OPTIONS,
+    Aggregate,
+    RuleOptions,
+    favourites,
+    tolerance,
+    weighted_sum,
+)
 from engine.rules.expected import maximise_expected_choiceworthiness
 
 
@@ -20,8 +27,8 @@ def disagreement_point(
     if kind == "worst":
         return cw.min(axis=0)
     right = favourites(cw, relative)
-    dictator = (right / right.sum(axis=0, keepdims=True)) @ credences  # P(a is chosen)
-    return dictator @ cw
+    dictator = weighted_sum(right / right.sum(axis=0, keepdims=True), credences)  # P(a chosen)
+    return weighted_sum(cw.T, dictator)  # sum_a P(a chosen) CW_T(a), in option order
 
 
 def nash_bargaining(

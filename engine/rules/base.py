@@ -181,6 +181,30 @@ def at_best(values: np.ndarray, relative: float = TIE_TOLERANCE) -> np.ndarray:
     return (values == best) | (values >= best - tolerance(values, relative))
 
 
+def weighted_sum(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """sum_k x[..., k] * weights[k], added term by term in index order.
+
+    Rules use this instead of ``x @ weights`` wherever a score is compared with tolerance:
+    a BLAS product may add the terms in any order (and with fused multiply-adds), so its
+    last bit depends on the library and the machine, and a score gap that equals the
+    tie tolerance could then tie or not. In index order the sum is reproducible, and is
+    exactly what the row-batched kernel computes (:func:`engine.kernel.masked.dot_theories`).
+
+    Examples
+    --------
+    >>> right = np.array([[0.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
+    >>> weighted_sum(right, np.array([1e-9, 0.1, 0.25, 0.0])).tolist()
+    [0.35, 0.350000001]
+    """
+    x = np.asarray(x, dtype=float)
+    if x.shape[-1] == 0:
+        return np.zeros(x.shape[:-1])
+    total = x[..., 0] * weights[0]
+    for k in range(1, x.shape[-1]):
+        total = total + x[..., k] * weights[k]
+    return total
+
+
 def favourites(cw: np.ndarray, relative: float = TIE_TOLERANCE) -> np.ndarray:
     """right[a, T] = 1 when a maximises CW_T (within tolerance), else 0; every theory has at
     least one favourite."""

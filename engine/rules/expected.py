@@ -11,6 +11,7 @@ from engine.rules.base import (
     centre,
     favourites,
     inverse_scale,
+    weighted_sum,
 )
 
 
@@ -34,7 +35,8 @@ def maximise_expected_choiceworthiness(
     [0.2, 0.8]
     """
     weights = credences * inverse_scale(cw, normalisation)
-    return Aggregate(scores=(cw - centre(cw, normalisation)) @ weights, theory_weights=weights)
+    scores = weighted_sum(cw - centre(cw, normalisation), weights)
+    return Aggregate(scores=scores, theory_weights=weights)
 
 
 def my_favourite_theory(
@@ -71,7 +73,10 @@ def my_favourite_option(
     (Lockhart 2000, *Moral Uncertainty and Its Consequences*, "PR2"; discussed as "My
     Favourite Option" by Gustafsson & Torpman 2014 and MacAskill, Bykvist & Ord 2020, ch. 2).
     Every option a theory ranks top (within tolerance) counts as right for it, so the scores
-    need not sum to 1. Equal scores are separated by MEC under ``normalisation``.
+    need not sum to 1. The sum is added theory by theory in the order listed
+    (:func:`~engine.rules.base.weighted_sum`), so that scores a tolerance apart tie or not
+    the same way on every machine and in the row-batched kernel. Equal scores are separated
+    by MEC under ``normalisation``.
 
     Examples
     --------
@@ -81,4 +86,6 @@ def my_favourite_option(
     """
     right = favourites(cw, options.tolerance)
     mec = maximise_expected_choiceworthiness(cw, credences, normalisation)
-    return Aggregate(scores=right @ credences, theory_weights=None, tiebreak=mec.scores)
+    return Aggregate(
+        scores=weighted_sum(right, credences), theory_weights=None, tiebreak=mec.scores
+    )

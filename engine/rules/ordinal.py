@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, comparable, tolerance
+from engine.rules.base import (
+    DEFAULT_OPTIONS,
+    Aggregate,
+    RuleOptions,
+    comparable,
+    tolerance,
+    weighted_sum,
+)
 
 
 def borda_scores(cw: np.ndarray, relative: float) -> np.ndarray:
@@ -42,7 +49,8 @@ def borda(
     >>> borda(cw, np.array([0.6, 0.4]), "none").scores.round(12).tolist()
     [0.4, 0.8, -1.2]
     """
-    return Aggregate(scores=borda_scores(cw, options.tolerance) @ credences, theory_weights=None)
+    scores = weighted_sum(borda_scores(cw, options.tolerance), credences)
+    return Aggregate(scores=scores, theory_weights=None)
 
 
 def rank_ordinal_theories(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, favourites
+from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, favourites, weighted_sum
 from engine.rules.expected import maximise_expected_choiceworthiness
 
 
@@ -12,7 +12,7 @@ def proportional_chances(cw: np.ndarray, credences: np.ndarray, relative: float)
     """chance(a) = sum_T C(T) [a in top_T] / |top_T|: each theory's delegates (in proportion
     to its credence) vote for its favourite option, splitting their votes evenly over ties."""
     right = favourites(cw, relative)
-    return (right / right.sum(axis=0, keepdims=True)) @ credences
+    return weighted_sum(right / right.sum(axis=0, keepdims=True), credences)
 
 
 def parliament(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.errors import PolicyError
-from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, normalise
+from engine.rules.base import DEFAULT_OPTIONS, Aggregate, RuleOptions, normalise, weighted_sum
 
 
 def weighted_trimmed_mean(values: np.ndarray, weights: np.ndarray, trim: float) -> float:
@@ -27,7 +27,7 @@ def weighted_trimmed_mean(values: np.ndarray, weights: np.ndarray, trim: float) 
     upper = np.cumsum(w)
     lower = upper - w
     overlap = np.clip(np.minimum(upper, 1.0 - trim) - np.maximum(lower, trim), 0.0, None)
-    return float(overlap @ x / (1.0 - 2.0 * trim))
+    return float(weighted_sum(x, overlap) / (1.0 - 2.0 * trim))
 
 
 def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -39,6 +39,29 @@ CREDENCES = st.one_of(
 )
 #: option names out of index order, so that name order and index order differ
 NAMES = ("delta", "alpha", "echo", "charlie", "bravo", "foxtrot")
+
+#: MFO scores 0.35 and 1e-9 + 0.1 + 0.25 + 0: a gap of exactly the tie tolerance, so whether
+#: they tie turns on the last bit, i.e. on the order in which the credences are added (a BLAS
+#: ``@`` and the kernel's theory-by-theory sum used to disagree). Range normalisation gives the
+#: theories constant over the permissible options weight 0, so the MEC tie-break is 0 vs 1e-9,
+#: within tolerance too, and the option name decides.
+ROUNDING_CREDENCES = np.array([[1.0e-09, 1.0e-01, 2.5e-01, 0.0]])
+ROUNDING_CASES = [
+    (
+        np.array([[[0.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]]),
+        ROUNDING_CREDENCES,
+        np.array([[True, False, True]]),
+        None,
+        ("delta", "alpha", "echo"),
+    ),
+    (
+        np.array([[[0.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]]),
+        ROUNDING_CREDENCES,
+        np.array([[True, True]]),
+        None,
+        ("delta", "alpha"),
+    ),
+]
 
 
 @st.composite
@@ -146,6 +169,8 @@ def check_row(batch: BatchChoice, n, choice: Choice, rule, names, cw, permissibl
     disagreement=st.sampled_from(["random-dictator", "worst"]),
     tolerance=st.sampled_from([1e-9, 1e-6, 0.1]),
 )
+@example(ROUNDING_CASES[0], None, None, 0.0, "random-dictator", 1e-9)
+@example(ROUNDING_CASES[1], None, None, 0.0, "random-dictator", 1e-9)
 def test_every_row_equals_the_per_row_path(
     rule, normalisation, data, tie_break, seed, trim, disagreement, tolerance
 ):
@@ -175,6 +200,23 @@ def test_every_row_equals_the_per_row_path(
 
 
 # -- worked examples ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "chosen", "tied"), [(0, "delta", {"echo"}), (1, "alpha", {"delta"})]
+)
+def test_mfo_scores_a_tolerance_apart_tie_on_both_paths(case, chosen, tied):
+    # the per-row rule adds the credences theory by theory, as the kernel does, so the
+    # boundary case ties on both paths (a BLAS product made the per-row score 1 ulp larger)
+    cw, credences, permissible, _, names = ROUNDING_CASES[case]
+    options = RuleOptions(seed=None, trim=0.0, tolerance=1e-9)
+    batch = aggregate_batch("mfo", cw, credences, permissible, "range", options, names)
+    choice = expected(
+        "mfo", "range", options, None, cw[0], credences[0], permissible[0], None, names
+    )
+    assert choice.option == chosen and set(choice.ties) == tied
+    assert batch.chosen[0] == names.index(chosen)
+    check_row(batch, 0, choice, "mfo", names, cw[0], permissible[0])
 
 
 def test_rows_differ_in_credences_and_permissible_options():

@@ -128,6 +128,7 @@ def fail(message: str) -> None:
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
+
 class Conflicts(StrEnum):
     """How a conflict of norms is resolved (engine.ir.nodes.CONFLICT_RESOLUTIONS)."""
 

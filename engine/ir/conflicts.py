@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from engine.ir.deontic import referenced_condition, violable
+import numpy as np
+
+from engine.ir.deontic import references
 from engine.ir.limits import CONFLICTS
 from engine.ir.nodes import Clause, Norm
 
@@ -88,26 +90,36 @@ def norm_conflicts(norms: tuple[Norm, ...], options: tuple[str, ...]) -> tuple[N
     >>> [c.describe() for c in norm_conflicts((promise, rescue), options)]
     ["promise vs rescue where met in ['yes'] and crash in ['yes']"]
     """
-    by_name = {n.name: n for n in norms}
+    refs = references(norms, options)
+    masks = [sum(1 << int(a) for a in np.flatnonzero(row)) for row in refs.bound]
     every = (1 << len(options)) - 1
-    bound = [sum(1 << k for k, o in enumerate(options) if violable(by_name, n, o)) for n in norms]
     beaten = [{id(d) for d in defeaters(norms, n)} for n in norms]
+    conditions: dict[int, tuple[Clause, ...] | None] = {}
+
+    def condition(k: int) -> tuple[Clause, ...] | None:
+        """Norm k's condition joined with those of the norms it refers to (merged once)."""
+        if k not in conditions:
+            joined = [c for r in (k, *refs.closure[k]) for c in norms[r].condition]
+            conditions[k] = joint_condition(tuple(joined), ())
+        return conditions[k]
+
     found = []
+    limit = CONFLICTS.value()
     for i, first in enumerate(norms):
-        if not bound[i]:
+        if not masks[i]:
             continue
         for j in range(i + 1, len(norms)):
-            if not bound[j] or bound[i] | bound[j] != every:
+            if not masks[j] or masks[i] | masks[j] != every:
                 continue
             second = norms[j]
             if id(first) in beaten[j] or id(second) in beaten[i]:
                 continue
-            joint = joint_condition(
-                referenced_condition(by_name, first), referenced_condition(by_name, second)
-            )
+            mine, theirs = condition(i), condition(j)
+            joint = None if mine is None or theirs is None else joint_condition(mine, theirs)
             if joint is not None:
                 found.append(NormConflict(first.name, second.name, joint))
-    CONFLICTS.check("norms", len(found))
+                if len(found) > limit:  # refuse before finding the rest
+                    CONFLICTS.check("norms", len(found))
     return tuple(found)
 
 
@@ -140,14 +152,19 @@ def priority_defeaters(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clau
     """Under ``conflicts: priority``, the conditions of the higher-priority norms ``norm``
     conflicts with: where one holds, ``norm`` yields. Nothing under the other settings, or
     between norms of equal priority (those stay a dilemma, weighed as under ``weight``)."""
+    return priority_defeater_map(problem).get(norm.name, ())
+
+
+def priority_defeater_map(problem: DecisionProblem) -> dict[str, tuple[tuple[Clause, ...], ...]]:
+    """:func:`priority_defeaters` of every norm that has some, by name, from one pass over the
+    conflicts."""
     if problem.conflicts != "priority":
-        return ()
+        return {}
     by_name = {n.name: n for n in problem.norms}
-    found = []
+    found: dict[str, list[tuple[Clause, ...]]] = {}
     for conflict in norm_conflicts(problem.norms, problem.decision.options):
-        if norm.name not in (conflict.first, conflict.second):
-            continue
-        other = by_name[conflict.second if norm.name == conflict.first else conflict.first]
-        if other.priority > norm.priority:
-            found.append(other.condition)
-    return tuple(found)
+        first, second = by_name[conflict.first], by_name[conflict.second]
+        for low, high in ((first, second), (second, first)):
+            if high.priority > low.priority:
+                found.setdefault(low.name, []).append(high.condition)
+    return {name: tuple(conditions) for name, conditions in found.items()}

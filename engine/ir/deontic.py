@@ -13,8 +13,11 @@ as before and multiplies by the factor.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from engine.ir.nodes import Clause, Norm
+import numpy as np
+
+from engine.ir.nodes import Norm
 
 
 def binds(norm: Norm, option: str) -> bool:
@@ -34,10 +37,68 @@ def binds(norm: Norm, option: str) -> bool:
     return (option == norm.option) == (norm.modality == "prohibition")
 
 
+@dataclass(frozen=True, slots=True)
+class References:
+    """The contrary-to-duty structure of a tuple of norms over the decision's options, built
+    once (:func:`references`).
+
+    ``order``: norm indices, each after the norms it refers to; ``closure[k]``: the indices of
+    the norms norm k refers to, directly or through them, each once (a conjunction of
+    violation events is idempotent, so a norm reached twice counts once: never exponential);
+    ``bound[k, a]``: option a can violate norm k (:func:`violable`).
+    """
+
+    order: tuple[int, ...]
+    closure: tuple[tuple[int, ...], ...]
+    bound: np.ndarray
+
+
+def references(norms: tuple[Norm, ...], options: tuple[str, ...]) -> References:
+    """The :class:`References` of ``norms`` (unknown names are ignored and a cycle is cut
+    where it closes: validation refuses both, naming them)."""
+    index = {n.name: k for k, n in enumerate(norms)}
+    order: list[int] = []
+    state = [0] * len(norms)  # 0 new, 1 on the path, 2 done
+    for start in range(len(norms)):
+        if state[start]:
+            continue
+        stack = [(start, iter(norms[start].violated))]
+        state[start] = 1
+        while stack:
+            k, pending = stack[-1]
+            name = next(pending, None)
+            if name is None:
+                stack.pop()
+                state[k] = 2
+                order.append(k)
+            elif name in index and state[index[name]] == 0:
+                state[index[name]] = 1
+                stack.append((index[name], iter(norms[index[name]].violated)))
+    closure: list[frozenset[int]] = [frozenset()] * len(norms)
+    for k in order:
+        found: set[int] = set()
+        for name in norms[k].violated:
+            r = index.get(name)
+            if r is not None and r != k:
+                found.add(r)
+                found |= closure[r]
+        found.discard(k)
+        closure[k] = frozenset(found)
+    direct = np.array([[binds(n, o) for o in options] for n in norms], dtype=bool).reshape(
+        len(norms), len(options)
+    )
+    bound = direct.copy()
+    for k, refs in enumerate(closure):
+        if refs:
+            bound[k] &= direct[sorted(refs)].all(axis=0)
+    return References(tuple(order), tuple(tuple(sorted(c)) for c in closure), bound)
+
+
 def violable(by_name: Mapping[str, Norm], norm: Norm, option: str) -> bool:
     """:func:`binds`, and so does every norm ``norm`` refers to in ``violated``, directly or
     through them (Chisholm 1963, "Contrary-to-duty imperatives and deontic logic", *Analysis*
-    24: the secondary obligation binds exactly where the primary one is violated).
+    24: the secondary obligation binds exactly where the primary one is violated). One norm at
+    a time; :func:`references` does every norm at once.
 
     Examples
     --------
@@ -47,32 +108,17 @@ def violable(by_name: Mapping[str, Norm], norm: Norm, option: str) -> bool:
     >>> [violable(by_name, dont_tell, o) for o in ("go", "stay_tell")]
     [False, True]
     """
-    return binds(norm, option) and in_force_under(by_name, norm, option)
-
-
-def in_force_under(by_name: Mapping[str, Norm], norm: Norm, option: str) -> bool:
-    """True unless ``norm`` refers to the violation of a norm that ``option`` does not bind."""
-    return all(binds(r, option) for r in referenced(by_name, norm))
-
-
-def referenced_condition(by_name: Mapping[str, Norm], norm: Norm) -> tuple[Clause, ...]:
-    """``norm.condition`` joined with the conditions of the norms it refers to: where it can
-    be in force at all, before exceptions and defeaters."""
-    found = list(norm.condition)
-    for other in referenced(by_name, norm):
-        found += other.condition
-    return tuple(found)
+    return binds(norm, option) and all(binds(r, option) for r in referenced(by_name, norm))
 
 
 def referenced(by_name: Mapping[str, Norm], norm: Norm) -> tuple[Norm, ...]:
     """The norms whose violation ``norm``'s condition names, directly or through them, each
-    once (a conjunction of violation events is idempotent, so a norm reached twice counts
-    once: linear in the references, never exponential)."""
+    once."""
     found: dict[str, Norm] = {}
     stack = list(reversed(norm.violated))
     while stack:
         name = stack.pop()
-        if name in found or name == norm.name:
+        if name in found or name == norm.name or name not in by_name:
             continue
         found[name] = by_name[name]
         stack.extend(reversed(found[name].violated))

@@ -3,10 +3,13 @@ it, and the value weights and penalties of each theory."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass
+
 import numpy as np
 
 from engine.ir import Clause, DecisionProblem, Norm, Theory, deontic
-from engine.ir.conflicts import NormConflict, defeaters, priority_defeaters
+from engine.ir.conflicts import NormConflict, defeaters, priority_defeater_map
 from engine.ir.deontic import binds
 
 __all__ = [
@@ -14,7 +17,7 @@ __all__ = [
     "conflict_clauses",
     "event_indicator",
     "in_force_clauses",
-    "in_force_under",
+    "norm_events",
     "theory_endorses",
     "theory_matrices",
     "violable",
@@ -43,20 +46,55 @@ def theory_endorses(theory: Theory, norm: str) -> bool:
     return theory.norms is None or norm in theory.norms
 
 
+@dataclass(frozen=True, slots=True)
+class NormEvents:
+    """Every norm's violation event and option factor for one problem, built once
+    (:func:`norm_events`): ``violation[name]`` is :func:`violation_clauses`, ``bound`` the
+    (norms, options) matrix of :func:`violable`."""
+
+    index: dict[str, int]
+    references: deontic.References
+    violation: dict[str, tuple[tuple[Clause, ...], ...]]
+
+
+#: the events of recently seen problems, by content hash (equal content, equal events)
+_EVENTS: OrderedDict[str, NormEvents] = OrderedDict()
+_EVENTS_KEPT = 32
+
+
+def norm_events(problem: DecisionProblem) -> NormEvents:
+    """The :class:`NormEvents` of ``problem``: each norm's own groups computed once, then each
+    contrary-to-duty norm joined with the events of the norms it names, in dependency order
+    and without repeats, so a chain of K references costs O(K) groups, not O(K^2) work."""
+    key = problem.content_hash
+    found = _EVENTS.get(key)
+    if found is not None and len(found.index) == len(problem.norms):
+        _EVENTS.move_to_end(key)
+        return found
+    refs = deontic.references(problem.norms, problem.decision.options)
+    yielding = priority_defeater_map(problem)
+    violation: dict[str, tuple[tuple[Clause, ...], ...]] = {}
+    for k in refs.order:
+        norm = problem.norms[k]
+        own = (*_own_in_force(problem, norm), *yielding.get(norm.name, ()))
+        violation[norm.name] = _joined(own, [violation[r] for r in norm.violated if r in violation])
+    found = NormEvents({n.name: k for k, n in enumerate(problem.norms)}, refs, violation)
+    _EVENTS[key] = found
+    while len(_EVENTS) > _EVENTS_KEPT:
+        _EVENTS.popitem(last=False)
+    return found
+
+
 def violable(problem: DecisionProblem, norm: Norm, option: str) -> bool:
     """True when choosing ``option`` can violate ``norm``: it :func:`binds` the option, and so
     does every norm its condition says is ``violated`` (a contrary-to-duty norm applies only
     under options that violate its primary norm; :func:`engine.ir.deontic.violable`)."""
     if not norm.violated:
         return binds(norm, option)
-    return deontic.violable({n.name: n for n in problem.norms}, norm, option)
-
-
-def in_force_under(problem: DecisionProblem, norm: Norm, option: str) -> bool:
-    """False where ``norm`` refers to the violation of a norm ``option`` does not bind."""
-    if not norm.violated:
-        return True
-    return deontic.in_force_under({n.name: n for n in problem.norms}, norm, option)
+    events = norm_events(problem)
+    return bool(
+        events.references.bound[events.index[norm.name], problem.decision.options.index(option)]
+    )
 
 
 def violation_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
@@ -86,37 +124,37 @@ def violation_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Claus
     A defeater acts through its condition: its own exceptions do not narrow its defeat.
     An obligation defeated where C_dj holds is lifted for every option there.
     """
-    return _with_referenced(problem, norm, _own_violation(problem, norm))
+    return norm_events(problem).violation[norm.name]
 
 
 def in_force_clauses(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
     """Where ``norm`` is in force: its condition, then its exceptions and its defeaters'
     conditions (:func:`violation_clauses` before any conflict resolution), joined with the
     violation events of the norms it names in ``violated``."""
-    return _with_referenced(problem, norm, _own_in_force(problem, norm))
+    own = _own_in_force(problem, norm)
+    if not norm.violated:
+        return own
+    events = norm_events(problem).violation
+    return _joined(own, [events[r] for r in norm.violated if r in events])
 
 
 def _own_in_force(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
     return (norm.condition, *norm.unless, *(d.condition for d in defeaters(problem.norms, norm)))
 
 
-def _own_violation(problem: DecisionProblem, norm: Norm) -> tuple[tuple[Clause, ...], ...]:
-    return (*_own_in_force(problem, norm), *priority_defeaters(problem, norm))
-
-
-def _with_referenced(
-    problem: DecisionProblem, norm: Norm, own: tuple[tuple[Clause, ...], ...]
+def _joined(
+    own: tuple[tuple[Clause, ...], ...], others: list[tuple[tuple[Clause, ...], ...]]
 ) -> tuple[tuple[Clause, ...], ...]:
-    """``own`` and the violation events of the norms ``norm`` refers to (each once):
-    conditions joined into the first group, the rest appended as negated groups (not (A or B)
-    and not C is one conjunction of negations)."""
-    if not norm.violated:
+    """``own`` and the events ``others`` in conjunction: the first groups joined, the rest
+    appended as negated groups (not (A or B) and not C is one conjunction of negations),
+    repeats dropped."""
+    if not others:
         return own
-    first, negated = list(own[0]), list(own[1:])
-    for other in deontic.referenced({n.name: n for n in problem.norms}, norm):
-        groups = _own_violation(problem, other)
-        first += groups[0]
-        negated += groups[1:]
+    first = dict.fromkeys(own[0])
+    negated = dict.fromkeys(own[1:])
+    for event in others:
+        first.update(dict.fromkeys(event[0]))
+        negated.update(dict.fromkeys(event[1:]))
     return (tuple(first), *negated)
 
 

@@ -4,6 +4,7 @@ it, and the value weights and penalties of each theory."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +70,8 @@ def norm_events(problem: DecisionProblem) -> NormEvents:
     key = problem.content_hash
     found = _EVENTS.get(key)
     if found is not None and len(found.index) == len(problem.norms):
-        _EVENTS.move_to_end(key)
+        with suppress(KeyError):  # another thread may have evicted it meanwhile
+            _EVENTS.move_to_end(key)
         return found
     refs = deontic.references(problem.norms, problem.decision.options)
     yielding = priority_defeater_map(problem)
@@ -81,7 +83,8 @@ def norm_events(problem: DecisionProblem) -> NormEvents:
     found = NormEvents({n.name: k for k, n in enumerate(problem.norms)}, refs, violation)
     _EVENTS[key] = found
     while len(_EVENTS) > _EVENTS_KEPT:
-        _EVENTS.popitem(last=False)
+        with suppress(KeyError):
+            _EVENTS.popitem(last=False)
     return found
 
 

@@ -9,7 +9,7 @@ force, for instance
 - prohibitions of the only two options;
 
 (contrary-to-duty norms counted only under the options that violate the norms they refer to,
-:func:`engine.ir.deontic.violable`), with jointly satisfiable conditions (on each variable
+:func:`engine.ir.deontic.references`), with jointly satisfiable conditions (on each variable
 both name, the clauses intersect) and neither defeating the other (:func:`defeaters`). This
 is the "conflict of prima facie duties" of Ross 1930 (*The Right and the Good*, ch. 2) and
 the deontic dilemma O(a) and O(b) with a, b incompatible (McConnell 2018, "Moral Dilemmas",

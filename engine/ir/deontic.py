@@ -12,7 +12,6 @@ as before and multiplies by the factor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +44,16 @@ class References:
     ``order``: norm indices, each after the norms it refers to; ``closure[k]``: the indices of
     the norms norm k refers to, directly or through them, each once (a conjunction of
     violation events is idempotent, so a norm reached twice counts once: never exponential);
-    ``bound[k, a]``: option a can violate norm k (:func:`violable`).
+    ``bound[k, a]``: option a can violate norm k: it binds a, and so does every norm in
+    ``closure[k]`` (Chisholm 1963, "Contrary-to-duty imperatives and deontic logic",
+    *Analysis* 24: the secondary obligation binds exactly where the primary one is violated).
+
+    Examples
+    --------
+    >>> go = Norm("go", "obligation", "go")
+    >>> dont_tell = Norm("dont_tell", "prohibition", "stay_tell", violated=("go",))
+    >>> references((go, dont_tell), ("go", "stay_tell")).bound[1].tolist()
+    [False, True]
     """
 
     order: tuple[int, ...]
@@ -92,37 +100,6 @@ def references(norms: tuple[Norm, ...], options: tuple[str, ...]) -> References:
         if refs:
             bound[k] &= direct[sorted(refs)].all(axis=0)
     return References(tuple(order), tuple(tuple(sorted(c)) for c in closure), bound)
-
-
-def violable(by_name: Mapping[str, Norm], norm: Norm, option: str) -> bool:
-    """:func:`binds`, and so does every norm ``norm`` refers to in ``violated``, directly or
-    through them (Chisholm 1963, "Contrary-to-duty imperatives and deontic logic", *Analysis*
-    24: the secondary obligation binds exactly where the primary one is violated). One norm at
-    a time; :func:`references` does every norm at once.
-
-    Examples
-    --------
-    >>> go = Norm("go", "obligation", "go")
-    >>> dont_tell = Norm("dont_tell", "prohibition", "stay_tell", violated=("go",))
-    >>> by_name = {"go": go, "dont_tell": dont_tell}
-    >>> [violable(by_name, dont_tell, o) for o in ("go", "stay_tell")]
-    [False, True]
-    """
-    return binds(norm, option) and all(binds(r, option) for r in referenced(by_name, norm))
-
-
-def referenced(by_name: Mapping[str, Norm], norm: Norm) -> tuple[Norm, ...]:
-    """The norms whose violation ``norm``'s condition names, directly or through them, each
-    once."""
-    found: dict[str, Norm] = {}
-    stack = list(reversed(norm.violated))
-    while stack:
-        name = stack.pop()
-        if name in found or name == norm.name or name not in by_name:
-            continue
-        found[name] = by_name[name]
-        stack.extend(reversed(found[name].violated))
-    return tuple(found.values())
 
 
 def reference_cycle(norms: tuple[Norm, ...]) -> tuple[str, ...] | None:

@@ -91,7 +91,7 @@ def norm_events(problem: DecisionProblem) -> NormEvents:
 def violable(problem: DecisionProblem, norm: Norm, option: str) -> bool:
     """True when choosing ``option`` can violate ``norm``: it :func:`binds` the option, and so
     does every norm its condition says is ``violated`` (a contrary-to-duty norm applies only
-    under options that violate its primary norm; :func:`engine.ir.deontic.violable`)."""
+    under options that violate its primary norm; :func:`engine.ir.deontic.references`)."""
     if not norm.violated:
         return binds(norm, option)
     events = norm_events(problem)
